@@ -1,0 +1,84 @@
+"""Turning an implementation spec into an :class:`~nncheck.implementation.Implementation`.
+
+A spec (``--impl``, ``NNCHECK_IMPL``) is, in the order tried:
+
+1. a path to a ``.py`` file that follows the native contract (functions named after the
+   contract's components);
+2. the name of an adapter: a built-in one (``reference``) or one that a package registers
+   in the ``nncheck.adapters`` entry-point group as ``name = "pkg.mod:load"``;
+3. ``pkg.mod:factory``, a callable returning an Implementation;
+4. an importable module path ``pkg.mod`` that follows the native contract.
+
+Every adapter's ``load(options)`` takes the ``--convention KEY=VALUE`` pairs as a dict
+and rejects the keys it does not know. Any failure to load is a
+:class:`~nncheck.errors.UsageError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping
+from importlib.metadata import entry_points
+
+from nncheck.errors import UsageError
+from nncheck.implementation import Implementation
+
+ENTRY_POINT_GROUP = "nncheck.adapters"
+
+BUILTIN_ADAPTERS: dict[str, str] = {
+    "reference": "nncheck.adapters.reference:load",
+}
+
+
+def available_adapters() -> dict[str, str]:
+    """Adapter name -> "module:function", built-ins first, then installed entry points."""
+    found = dict(BUILTIN_ADAPTERS)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def load(spec: str, options: Mapping[str, str] | None = None) -> Implementation:
+    """Resolve ``spec`` to an Implementation, or raise UsageError saying why not."""
+    options = dict(options or {})
+    spec = spec.strip()
+    if not spec:
+        raise UsageError("empty implementation spec")
+    if spec.endswith(".py") or os.sep in spec or "/" in spec:
+        from nncheck.adapters.module import from_file
+
+        return from_file(spec, options)
+    adapters = available_adapters()
+    if spec in adapters:
+        return _expect_implementation(_resolve(adapters[spec], spec)(options), spec)
+    if ":" in spec:
+        return _expect_implementation(_resolve(spec, spec)(options), spec)
+    from nncheck.adapters.module import from_module_path
+
+    return from_module_path(spec, options)
+
+
+def reject_unknown_options(options: Mapping[str, str], known: set[str], who: str) -> None:
+    unknown = sorted(set(options) - known)
+    if unknown:
+        accepted = ", ".join(sorted(known)) or "none"
+        raise UsageError(f"{who} does not know convention(s) {', '.join(unknown)} (accepted: {accepted})")
+
+
+def _resolve(target: str, spec: str) -> Callable:
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"cannot load implementation {spec!r}: {exc}") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise UsageError(f"cannot load implementation {spec!r}: {module_name} has no {attr!r}") from None
+
+
+def _expect_implementation(obj: object, spec: str) -> Implementation:
+    if not isinstance(obj, Implementation):
+        raise UsageError(f"{spec!r} did not produce an nncheck Implementation (got {type(obj).__name__})")
+    return obj

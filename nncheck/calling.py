@@ -1,0 +1,107 @@
+"""Calling an implementation under test, and judging what comes back.
+
+Every call of an implementation goes through :func:`call_checked`, so every property
+gets the same protection for free: the inputs are copied and compared afterwards (an
+implementation must not mutate them), an exception becomes
+:class:`~nncheck.errors.ImplementationRaised`, and each output is checked against the
+component's output spec (see :mod:`nncheck.contract`) for type, dtype, shape and
+finiteness, raising :class:`~nncheck.errors.ContractViolation` with a message that says
+which output broke which rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nncheck.contract import Component
+from nncheck.errors import ContractViolation, ImplementationRaised
+
+
+def parameter_names(comp: Component) -> list[str]:
+    """Parameter names of the canonical signature, e.g. ``['scores', 'y']``."""
+    inside = re.match(r"\w+\((.*?)\)", comp.signature).group(1)
+    return [p.split("=")[0].strip() for p in inside.split(",") if p.strip()]
+
+
+def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
+    """Call ``fn``; refuse input mutation and turn any exception into ImplementationRaised."""
+    snapshots = [(i, a.copy()) for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+    snapshots += [(k, v.copy()) for k, v in kwargs.items() if isinstance(v, np.ndarray)]
+    try:
+        result = fn(*args, **kwargs)
+    except (Exception, SystemExit) as exc:  # SystemExit: a learner's sys.exit() is a verdict too
+        raise ImplementationRaised(f"{label} raised {type(exc).__name__}: {exc}") from exc
+    for key, before in snapshots:
+        after = args[key] if isinstance(key, int) else kwargs[key]
+        if after.shape != before.shape or not np.array_equal(after, before, equal_nan=True):
+            where = f"argument {key + 1}" if isinstance(key, int) else f"argument {key!r}"
+            raise ContractViolation(f"{label} mutated its input ({where}); inputs must be left as given")
+    return result
+
+
+def call_checked(comp: Component, fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
+    """Guarded call plus output checks; one output is returned bare, several as a tuple."""
+    result = call_guarded(fn, args, kwargs, label)
+    specs = comp.outputs
+    if len(specs) > 1:
+        if not isinstance(result, (tuple, list)) or len(result) != len(specs):
+            got = f"{type(result).__name__} of length {len(result)}" if isinstance(
+                result, (tuple, list)) else type(result).__name__
+            raise ContractViolation(f"{label} must return a tuple of {len(specs)} values, got {got}")
+        outputs = tuple(result)
+    else:
+        outputs = (result,)
+    named = dict(zip(parameter_names(comp), args))
+    named.update(kwargs)
+    checked = tuple(
+        check_output(value, spec, named, f"{label} output {i + 1}")
+        for i, (value, spec) in enumerate(zip(outputs, specs or ("any",)))
+    )
+    return checked if len(specs) > 1 else checked[0]
+
+
+def check_output(value: Any, spec: str, named: dict, label: str) -> Any:
+    """Check one output against its spec; return it (a scalar as a python float)."""
+    if spec == "any":
+        return value
+    if spec == "scalar":
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise ContractViolation(f"{label} must be a real scalar, got {_describe(value)}")
+        value = float(value)
+        if not np.isfinite(value):
+            raise ContractViolation(f"{label} is {value} (not finite)")
+        return value
+    if not isinstance(value, np.ndarray):
+        raise ContractViolation(f"{label} must be a numpy float64 array, got {_describe(value)}")
+    if value.dtype != np.float64:
+        raise ContractViolation(f"{label} has dtype {value.dtype}; the contract requires float64")
+    kind, _, rest = spec.partition(":")
+    if kind in ("like", "shape"):
+        arg_name, _, axes = rest.partition(":")
+        ref = np.shape(named[arg_name])
+        want = ref if kind == "like" else ref[: int(axes)]
+        got = value.shape if kind == "like" else value.shape[: int(axes)]
+        if got != want:
+            raise ContractViolation(
+                f"{label} has shape {value.shape}; expected {'' if kind == 'like' else 'leading '}"
+                f"shape {want} (from {arg_name})")
+    bad = ~np.isfinite(value)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ContractViolation(
+            f"{label} has {int(bad.sum())} non-finite element(s) of {value.size}, "
+            f"first at index {first}: {value[first]}")
+    return value
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"ndarray of dtype {value.dtype} and shape {value.shape}"
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"

@@ -1,0 +1,31 @@
+"""Array comparison with messages a person can act on (after torch.testing.assert_close)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def assert_close(actual, expected, *, rtol: float, atol: float, name: str = "value") -> None:
+    """Assert |actual - expected| <= atol + rtol * |expected| elementwise.
+
+    The message says how many elements differ, the greatest absolute and relative
+    difference, and the index and both values where the difference is greatest.
+    rtol and atol are always both given: neither alone is meaningful for every scale.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{name}: shape {actual.shape} != expected shape {expected.shape}")
+    diff = np.abs(actual - expected)
+    bad = ~(diff <= atol + rtol * np.abs(expected))  # NaN counts as bad
+    if not bad.any():
+        return
+    rel = diff / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
+    worst = np.unravel_index(np.nanargmax(np.where(bad, diff, -1.0)), diff.shape) if diff.ndim else ()
+    raise AssertionError(
+        f"{name}: {int(bad.sum())} of {bad.size} element(s) differ beyond "
+        f"rtol={rtol:g}, atol={atol:g}; greatest absolute difference {np.nanmax(diff):.6g}"
+        f"{f' at index {tuple(int(i) for i in worst)}' if diff.ndim else ''} "
+        f"(actual {actual[worst]!r}, expected {expected[worst]!r}), "
+        f"greatest relative difference {np.nanmax(rel):.6g}"
+    )

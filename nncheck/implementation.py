@@ -1,0 +1,100 @@
+"""The object every property talks to: an implementation under test.
+
+An adapter (``nncheck.adapters``) turns a library, a module or a file into an
+:class:`Implementation`: a name, a version, one callable per contract component it
+provides, and the conventions it declares. Properties never call library code directly;
+they call :meth:`Implementation.call`, which checks inputs and outputs
+(:mod:`nncheck.calling`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nncheck.calling import call_checked
+from nncheck.contract import COMPONENTS, component
+from nncheck.errors import ComponentNotImplemented
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A difference from the contract that an adapter declares, with its reason.
+
+    ``kind="mapped"``: the adapter converts the library's convention to the contract's;
+    invariants of the component that pass are reported as *deviation*, showing the reason.
+    ``kind="expected-failure"``: the library cannot be mapped; a failure of the named
+    invariant is reported as *deviation* instead of *failed* (a pass is still a pass).
+    ``invariant="*"`` covers every invariant of the component.
+    """
+
+    component: str
+    reason: str
+    invariant: str = "*"
+    kind: str = "mapped"
+
+    def __post_init__(self):
+        if self.kind not in ("mapped", "expected-failure"):
+            raise ValueError(f"Deviation.kind must be 'mapped' or 'expected-failure', not {self.kind!r}")
+        component(self.component)  # unknown component names fail loudly
+
+    def covers(self, comp: str, invariant: str) -> bool:
+        return self.component == comp and self.invariant in ("*", invariant)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"component": self.component, "invariant": self.invariant,
+                "kind": self.kind, "reason": self.reason}
+
+
+class Implementation:
+    """A named set of component callables, plus the deviations its adapter declares."""
+
+    def __init__(
+        self,
+        name: str,
+        functions: Mapping[str, Callable],
+        *,
+        version: str = "",
+        source: str = "",
+        deviations: Iterable[Deviation] = (),
+    ):
+        unknown = sorted(set(functions) - set(COMPONENTS))
+        if unknown:
+            raise ValueError(f"{name}: not contract components: {', '.join(unknown)}")
+        self.name = name
+        self.version = version
+        self.source = source
+        self.functions = dict(functions)
+        self.deviations = tuple(deviations)
+
+    def __repr__(self) -> str:  # short: it appears in Hypothesis' falsifying examples
+        return f"<implementation {self.name}>"
+
+    def has(self, name: str) -> bool:
+        return name in self.functions
+
+    def raw(self, name: str) -> Callable:
+        """The bare callable for ``name`` (no checks); raises ComponentNotImplemented."""
+        component(name)
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise ComponentNotImplemented(name, self.name) from None
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call component ``name`` with input and output checks (see nncheck.calling)."""
+        return call_checked(component(name), self.raw(name), args, kwargs, f"{self.name}.{name}")
+
+    def deviation_for(self, comp: str, invariant: str) -> Deviation | None:
+        return next((d for d in self.deviations if d.covers(comp, invariant)), None)
+
+    def describe(self) -> dict[str, Any]:
+        """The implementation block of report.json."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "source": self.source,
+            "components": sorted(self.functions),
+            "deviations": [d.as_dict() for d in self.deviations],
+        }

@@ -1,0 +1,182 @@
+"""The pytest plugin (entry point ``pytest11: nncheck``).
+
+It is inert in test sessions that collect no nncheck properties. For the conformance
+suite it adds the options ``--impl``, ``--convention``, ``--nncheck-profile``,
+``--nncheck-component`` and ``--nncheck-report``, the session fixture ``impl``, and one
+verdict per (component, invariant): passed, failed, error, not-implemented or deviation.
+Verdicts travel in ``report.user_properties`` so they survive pytest-xdist; the
+controlling process writes ``report.json`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from nncheck import suite
+from nncheck.verdict import Verdict, classify_call, classify_setup
+
+_RUN = pytest.StashKey["Run"]()
+
+
+class Run:
+    """State of one conformance run: the implementation and the verdicts so far."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.spec = config.getoption("impl") or os.environ.get("NNCHECK_IMPL") or "reference"
+        self.options = _parse_conventions(config.getoption("convention"))
+        self.components = config.getoption("nncheck_component")
+        self.report_dir = config.getoption("nncheck_report")
+        self.started = time.time()
+        self.verdicts: list[Verdict] = []
+        self._implementation = None
+
+    # -- hooks of this run (Run is registered as a plugin object per config) --
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == "nncheck":
+                self.verdicts.append(Verdict(**value))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(session.config, "workerinput"):  # an xdist worker: the controller reports
+            return
+        if self.report_dir and self.verdicts:
+            from nncheck.report import build_report, write_report
+
+            report = build_report(self.verdicts, self.implementation, spec=self.spec,
+                                  profile=suite.active_profile(),
+                                  seed=session.config.getoption("hypothesis_seed", None),
+                                  duration_s=time.time() - self.started)
+            write_report(report, self.report_dir)
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.verdicts:
+            return
+        from nncheck.report.text import summary_lines
+
+        terminalreporter.section("nncheck conformance")
+        for line in summary_lines(self.verdicts, self.implementation):
+            terminalreporter.write_line(line)
+        if self.report_dir and not hasattr(self.config, "workerinput"):
+            terminalreporter.write_line(f"report: {os.path.join(self.report_dir, 'report.json')}")
+
+    @property
+    def implementation(self):
+        if self._implementation is None:
+            from nncheck.adapters import load
+            from nncheck.errors import UsageError
+
+            try:
+                self._implementation = load(self.spec, self.options)
+            except UsageError as exc:
+                raise pytest.UsageError(f"nncheck: {exc}") from None
+        return self._implementation
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nncheck", "nncheck conformance suite")
+    group.addoption("--impl", default=None, metavar="SPEC",
+                    help="implementation under test: 'reference' (default), an adapter name, "
+                         "pkg.mod, pkg.mod:factory or path/to/file.py; env NNCHECK_IMPL")
+    group.addoption("--convention", action="append", default=[], metavar="KEY=VALUE",
+                    help="declare a convention of the implementation (adapter-specific)")
+    group.addoption("--nncheck-profile", default=None, choices=sorted(suite.PROFILES),
+                    help="Hypothesis effort: dev, ci (default) or thorough; env NNCHECK_PROFILE")
+    group.addoption("--nncheck-component", action="append", default=[], metavar="NAME",
+                    help="check only these components (repeatable)")
+    group.addoption("--nncheck-report", default=None, metavar="DIR",
+                    help="write DIR/report.json and DIR/report.md")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "nncheck(*components, false_alarm_rate=None): an nncheck property")
+    profile = config.getoption("nncheck_profile") or os.environ.get("NNCHECK_PROFILE")
+    if profile:
+        try:
+            suite.set_profile(profile)
+        except ValueError as exc:
+            raise pytest.UsageError(f"nncheck: {exc}") from None
+    run = Run(config)
+    config.stash[_RUN] = run
+    config.pluginmanager.register(run, "nncheck-run")
+
+
+def _run(config: pytest.Config) -> Run:
+    return config.stash[_RUN]
+
+
+def pytest_collection_modifyitems(session, config: pytest.Config, items) -> None:
+    run = _run(config)
+    ours = [item for item in items if item.get_closest_marker("nncheck")]
+    if not ours:
+        return
+    if run.components:
+        from nncheck.contract import component
+
+        for name in run.components:
+            try:
+                component(name)
+            except KeyError as exc:
+                raise pytest.UsageError(f"nncheck: {exc.args[0]}") from None
+        wanted = set(run.components)
+        keep = [i for i in items
+                if not i.get_closest_marker("nncheck")
+                or i.get_closest_marker("nncheck").args[0] in wanted]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+    run.implementation  # noqa: B018  -- fail early, once, on a bad --impl
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    run = _run(config)
+    if config.getoption("impl") is None and not os.environ.get("NNCHECK_IMPL"):
+        return None
+    return f"nncheck: implementation {run.spec!r}, profile {suite.active_profile()}"
+
+
+@pytest.fixture(scope="session")
+def impl(request: pytest.FixtureRequest):
+    """The implementation under test (see ``--impl``)."""
+    return _run(request.config).implementation
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("nncheck")
+    if marker is None:
+        return
+    implementation = _run(item.config).implementation
+    missing = [c for c in marker.args if not implementation.has(c)]
+    if missing:
+        pytest.skip(f"not-implemented: {implementation.name} lacks {', '.join(missing)}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    marker = item.get_closest_marker("nncheck")
+    if marker is None:
+        return
+    implementation = _run(item.config)._implementation
+    if report.when == "setup" and not report.passed:
+        verdict = classify_setup(item, marker, report, implementation)
+    elif report.when == "call":
+        verdict = classify_call(item, marker, call, report, implementation)
+    else:
+        return
+    report.user_properties.append(("nncheck", verdict.as_dict()))
+
+
+def _parse_conventions(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise pytest.UsageError(f"nncheck: --convention takes KEY=VALUE, got {pair!r}")
+        options[key.strip()] = value.strip()
+    return options

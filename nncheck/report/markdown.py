@@ -1,0 +1,67 @@
+"""report.md, rendered from the report dict."""
+
+from __future__ import annotations
+
+from nncheck.verdict import STATUSES
+
+_MARK = {"passed": "passed", "failed": "**FAILED**", "error": "**ERROR**",
+         "not-implemented": "not implemented", "deviation": "deviation"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def render_markdown(report: dict) -> str:
+    impl, run, summary = report["implementation"], report["run"], report["summary"]
+    env = report["environment"]
+    verdict = "conforms" if summary["conforms"] else "does NOT conform"
+    out = [
+        f"# nncheck conformance report: {impl['name']}",
+        "",
+        f"**{impl['name']}** {impl.get('version') or ''} {verdict} to the nncheck contract "
+        f"(schema {report['schema_version']}, nncheck {report['nncheck_version']}).",
+        "",
+        f"- spec: `{impl['spec']}`; profile: {run['profile']}; seed: {run['seed']}; "
+        f"duration: {run['duration_s']} s; finished: {run['finished']}",
+        f"- Python {env['python']} on {env['platform']}; "
+        + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
+        "",
+        "| " + " | ".join(STATUSES) + " | total |",
+        "|" + "---|" * (len(STATUSES) + 1),
+        "| " + " | ".join(str(summary[s]) for s in STATUSES) + f" | {summary['total']} |",
+        "",
+    ]
+    if summary["unchecked_components"]:
+        out += [f"Not checked in this run ({len(summary['unchecked_components'])} contract "
+                "components): " + ", ".join(f"`{c}`" for c in summary["unchecked_components"]),
+                ""]
+    if impl.get("deviations"):
+        out += ["## Declared deviations", ""]
+        out += [f"- `{d['component']}` / {d['invariant']} ({d['kind']}): {d['reason']}"
+                for d in impl["deviations"]]
+        out.append("")
+    out += ["## Results", "", "| component | invariant | status | detail |", "|---|---|---|---|"]
+    problems = []
+    for comp in report["components"]:
+        for inv in comp["invariants"]:
+            detail = inv["message"].splitlines()[0] if inv["message"] else inv["description"]
+            out.append(f"| `{comp['name']}` | {inv['invariant']} | {_MARK[inv['status']]} | "
+                       f"{_cell(detail)} |")
+            if inv["status"] in ("failed", "error"):
+                problems.append((comp["name"], inv))
+    out.append("")
+    if problems:
+        out += ["## Failures and errors", ""]
+        for name, inv in problems:
+            out += [f"### {name} :: {inv['invariant']} ({inv['status']})", "",
+                    inv["description"], "", "```text", inv["message"], "```", ""]
+            if inv["counterexample"]:
+                out += ["Counterexample (shrunk by Hypothesis):", "", "```python",
+                        inv["counterexample"], "```", ""]
+            seed = f" --seed {run['seed']}" if run["seed"] is not None else ""
+            out += ["Re-run:", "", "```sh",
+                    f"nncheck check --impl {impl['spec']} --component {name}{seed}", "```", ""]
+            if inv["reproduce"]:
+                out += [inv["reproduce"], ""]
+    return "\n".join(out)

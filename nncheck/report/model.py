@@ -1,0 +1,90 @@
+"""Building, writing and reading ``report.json`` (schema in docs/report-schema.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import sys
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+
+import nncheck
+from nncheck.contract import COMPONENTS
+from nncheck.verdict import SEVERITY, STATUSES, Verdict
+
+SCHEMA_VERSION = "1.0"
+_ENV_PACKAGES = ("numpy", "scipy", "hypothesis", "autograd", "pytest")
+
+
+def environment() -> dict:
+    packages = {}
+    for name in _ENV_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    return {"python": sys.version.split()[0], "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "packages": packages}
+
+
+def component_status(statuses: list[str]) -> str:
+    return next(s for s in SEVERITY if s in statuses)
+
+
+def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile: str,
+                 seed: int | None, duration_s: float) -> dict:
+    """The report dict: run facts, summary counts and one entry per component."""
+    by_component: dict[str, list[Verdict]] = {}
+    for v in sorted(verdicts, key=lambda v: (list(COMPONENTS).index(v.component), v.invariant)):
+        by_component.setdefault(v.component, []).append(v)
+    counts = Counter(v.status for v in verdicts)
+    summary = {status: counts.get(status, 0) for status in STATUSES}
+    summary["total"] = len(verdicts)
+    summary["conforms"] = summary["failed"] == 0 and summary["error"] == 0
+    summary["unchecked_components"] = [c for c in COMPONENTS if c not in by_component]
+    components = []
+    for name, items in by_component.items():
+        comp = COMPONENTS[name]
+        components.append({
+            "name": name,
+            "section": comp.section,
+            "status": component_status([v.status for v in items]),
+            "invariants": [v.as_dict() for v in items],
+        })
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "nncheck_version": nncheck.__version__,
+        "implementation": {**implementation.describe(), "spec": spec},
+        "run": {
+            "profile": profile,
+            "seed": seed,
+            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "duration_s": round(duration_s, 2),
+        },
+        "environment": environment(),
+        "summary": summary,
+        "components": components,
+    }
+
+
+def write_report(report: dict, directory: str | Path) -> Path:
+    """Write report.json and report.md into ``directory`` (created if needed)."""
+    from nncheck.report.markdown import render_markdown
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "report.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (directory / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    return path
+
+
+def load_report(path: str | Path) -> dict:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    major = str(data.get("schema_version", "")).split(".")[0]
+    if major != SCHEMA_VERSION.split(".")[0]:
+        raise ValueError(f"{path}: report schema {data.get('schema_version')!r} is not "
+                         f"compatible with {SCHEMA_VERSION}")
+    return data

@@ -1,0 +1,37 @@
+"""The terminal summary printed at the end of a run."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from nncheck.contract import COMPONENTS
+from nncheck.verdict import STATUSES, Verdict
+
+_HEAD = ("passed", "failed", "error", "not-impl", "deviation")
+
+
+def summary_lines(verdicts: list[Verdict], implementation) -> list[str]:
+    per: dict[str, Counter] = defaultdict(Counter)
+    for v in verdicts:
+        per[v.component][v.status] += 1
+    width = max(len("component"), *(len(c) for c in per))
+    lines = [f"{'component':<{width}}  " + "  ".join(f"{h:>9}" for h in _HEAD)]
+    for name in [c for c in COMPONENTS if c in per]:
+        lines.append(f"{name:<{width}}  " + "  ".join(f"{per[name][s]:>9}" for s in STATUSES))
+    total = Counter(v.status for v in verdicts)
+    lines.append(f"{'TOTAL':<{width}}  " + "  ".join(f"{total[s]:>9}" for s in STATUSES))
+    unchecked = [c for c in COMPONENTS if c not in per]
+    if unchecked:
+        lines.append(f"{len(unchecked)} contract component(s) not checked in this run: "
+                     + ", ".join(unchecked))
+    for v in verdicts:
+        if v.status in ("failed", "error"):
+            first = v.message.splitlines()[0] if v.message else ""
+            lines.append(f"{v.status.upper()} {v.component} :: {v.invariant} - {first}")
+    conforms = total["failed"] == 0 and total["error"] == 0
+    name = implementation.name if implementation else "?"
+    verdict = "CONFORMS" if conforms else "DOES NOT CONFORM"
+    partial = f" ({total['not-implemented']} invariant(s) not implemented)" if total[
+        "not-implemented"] else ""
+    lines.append(f"{name}: {verdict}{partial}")
+    return lines

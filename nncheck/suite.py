@@ -1,0 +1,67 @@
+"""What a property test needs to be part of the conformance suite.
+
+Each property in ``properties/`` is a pytest test decorated with :func:`invariant`, which
+names the component it checks (recorded per (component, invariant) in the report) and
+applies the Hypothesis settings of the active profile. The invariant's name is the test
+name without ``test_``; its description is the first line of the docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+# Hypothesis examples per property in each profile. Hypothesis itself is imported lazily:
+# importing it before pytest starts would defeat pytest's assertion rewriting of it.
+PROFILES: dict[str, int] = {"dev": 10, "ci": 40, "thorough": 400}
+DEFAULT_PROFILE = "ci"
+
+_active = {"profile": DEFAULT_PROFILE}
+
+
+def set_profile(name: str) -> None:
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; choose from {', '.join(PROFILES)}")
+    _active["profile"] = name
+
+
+def active_profile() -> str:
+    return _active["profile"]
+
+
+def profile_settings(name: str | None = None):
+    """The Hypothesis settings of a profile (default: the active one)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=PROFILES[name or active_profile()],
+        deadline=None,  # wall-clock deadlines make a suite flaky on a loaded machine
+        print_blob=True,  # every failure carries its @reproduce_failure blob
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+def invariant(*components: str, false_alarm_rate: float | None = None, **overrides) -> Callable:
+    """Mark a property as checking ``components`` (the first is where it is reported).
+
+    ``false_alarm_rate`` states the per-run probability that a statistical property
+    rejects a correct implementation; it is shown in the report. ``overrides`` are
+    Hypothesis settings for this property only (e.g. ``max_examples=...`` for an
+    expensive one); they apply on top of the active profile.
+    """
+    if not components:
+        raise TypeError("invariant() needs at least one component name")
+    from nncheck.contract import component
+
+    for name in components:
+        component(name)
+
+    def decorate(fn: Callable) -> Callable:
+        if hasattr(fn, "hypothesis"):
+            from hypothesis import settings
+
+            fn = settings(profile_settings(), **overrides)(fn)
+        return pytest.mark.nncheck(*components, false_alarm_rate=false_alarm_rate)(fn)
+
+    return decorate

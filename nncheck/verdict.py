@@ -1,0 +1,144 @@
+"""One verdict per (component, invariant), and how a test outcome becomes one.
+
+Statuses (``STATUSES``):
+
+* ``passed``           the invariant holds on every example drawn;
+* ``failed``           a counterexample breaks it (an ``AssertionError``, including a
+                       :class:`~nncheck.errors.ContractViolation`: NaN, wrong shape or dtype,
+                       mutated input);
+* ``error``            the implementation raised (or the property could not run);
+* ``not-implemented``  the implementation lacks a component the invariant needs;
+* ``deviation``        the adapter declared a difference of convention covering it
+                       (see :class:`~nncheck.implementation.Deviation`).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass
+
+from nncheck.errors import ImplementationRaised
+
+if sys.version_info < (3, 11):  # pragma: no cover - hypothesis installs the backport there
+    from exceptiongroup import BaseExceptionGroup
+
+STATUSES = ("passed", "failed", "error", "not-implemented", "deviation")
+# Worst first: a component's status is the worst of its invariants'.
+SEVERITY = ("failed", "error", "not-implemented", "deviation", "passed")
+
+_MAX_MESSAGE = 4000
+
+
+@dataclass
+class Verdict:
+    component: str
+    invariant: str
+    status: str
+    test_id: str
+    description: str = ""
+    message: str = ""
+    counterexample: str = ""
+    reproduce: str = ""
+    duration_s: float = 0.0
+    false_alarm_rate: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def invariant_name(item) -> str:
+    name = getattr(item, "originalname", None) or item.name
+    name = name.removeprefix("test_")
+    callspec = getattr(item, "callspec", None)
+    return f"{name}[{callspec.id}]" if callspec else name
+
+
+def _base(item, marker, status, duration) -> Verdict:
+    doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
+    return Verdict(
+        component=marker.args[0],
+        invariant=invariant_name(item),
+        status=status,
+        test_id=item.nodeid,
+        description=doc[0] if doc else "",
+        duration_s=round(duration, 4),
+        false_alarm_rate=marker.kwargs.get("false_alarm_rate"),
+    )
+
+
+def classify_setup(item, marker, report, implementation) -> Verdict:
+    """Setup did not pass: a not-implemented skip, or a fixture error."""
+    if report.skipped:
+        verdict = _base(item, marker, "not-implemented", report.duration)
+        verdict.message = _skip_reason(report)
+    else:
+        verdict = _base(item, marker, "error", report.duration)
+        verdict.message = _truncate(str(report.longrepr))
+    return verdict
+
+
+def classify_call(item, marker, call, report, implementation) -> Verdict:
+    verdict = _base(item, marker, "passed", report.duration)
+    invariant = verdict.invariant.split("[")[0]
+    deviation = implementation.deviation_for(verdict.component, invariant) if implementation else None
+    if report.passed:
+        if deviation is not None and deviation.kind == "mapped":
+            verdict.status, verdict.message = "deviation", deviation.reason
+        return verdict
+    if report.skipped:
+        verdict.status, verdict.message = "not-implemented", _skip_reason(report)
+        return verdict
+    exc = call.excinfo.value if call.excinfo else None
+    leaves = list(_leaves(exc)) if exc is not None else []
+    if any(isinstance(e, AssertionError) for e in leaves):
+        verdict.status = "failed"
+    else:
+        verdict.status = "error"
+    verdict.message = _truncate(_message(leaves) or str(report.longrepr))
+    verdict.counterexample, verdict.reproduce = _hypothesis_notes(exc, leaves)
+    if verdict.status == "failed" and deviation is not None and deviation.kind == "expected-failure":
+        verdict.status = "deviation"
+        verdict.message = f"{deviation.reason} (observed: {verdict.message})"
+    return verdict
+
+
+def _leaves(exc: BaseException):
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield exc
+
+
+def _message(leaves: list[BaseException]) -> str:
+    parts = []
+    for exc in leaves:
+        if isinstance(exc, (AssertionError, ImplementationRaised)):
+            text = str(exc).strip() or type(exc).__name__
+        else:
+            text = f"{type(exc).__name__}: {exc}"
+        if text not in parts:
+            parts.append(text)
+    return "\n".join(parts)
+
+
+def _hypothesis_notes(exc, leaves) -> tuple[str, str]:
+    examples, blobs = [], []
+    for e in [exc, *leaves]:
+        for note in getattr(e, "__notes__", []) or []:
+            if note.startswith(("Falsifying", "Failing test case")) and note not in examples:
+                examples.append(note)
+            elif "@reproduce_failure" in note and note not in blobs:
+                blobs.append(note)
+    return "\n".join(examples), "\n".join(blobs)
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "\n... (truncated)"

@@ -1,0 +1,4 @@
+"""The nncheck conformance suite: one property file per section of the notes.
+
+Installed as ``nncheck.properties`` so that ``nncheck check`` runs it from a wheel.
+"""
