@@ -14,7 +14,7 @@ import random
 import sys
 from pathlib import Path
 
-from nncheck import suite
+from nncheck import api, suite
 from nncheck.contract import COMPONENTS, by_section
 from nncheck.errors import UsageError
 
@@ -73,12 +73,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _properties_dir() -> Path:
-    import nncheck.properties
-
-    return Path(nncheck.properties.__file__).parent
-
-
 def _conventions(pairs: list[str]) -> dict[str, str]:
     options = {}
     for pair in pairs:
@@ -101,39 +95,18 @@ def cmd_check(args: argparse.Namespace) -> int:
               f"{', '.join(args.component)}", file=sys.stderr)
     report_dir = Path(args.report or Path("reports") / _safe(implementation.name))
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-
-    import pytest
-
-    pytest_args = [
-        str(_properties_dir()),
-        "-p", "no:cacheprovider",
-        "--import-mode=importlib",
-        "--impl", args.impl,
-        "--nncheck-profile", args.profile,
-        "--nncheck-report", str(report_dir),
-        f"--hypothesis-seed={seed}",
-        "-rN",
-        "-v" if args.verbose else "-q",
-        "--tb=long" if args.verbose else "--tb=short",
-    ]
-    for pair in args.convention:
-        pytest_args += ["--convention", pair]
-    for name in args.component:
-        pytest_args += ["--nncheck-component", name]
-    if args.junitxml:
-        pytest_args.append(f"--junitxml={args.junitxml}")
-    pytest_args += args.pytest_args
-    report_path = report_dir / "report.json"
-    if report_path.exists():
-        report_path.unlink()  # never read a stale report as this run's result
-    code = pytest.main(pytest_args)
-    if code == pytest.ExitCode.USAGE_ERROR:
+    pytest_args = api.pytest_arguments(
+        args.impl, components=args.component, profile=args.profile, seed=seed,
+        report_dir=report_dir, conventions=args.convention, verbose=args.verbose,
+        extra=([f"--junitxml={args.junitxml}"] if args.junitxml else []) + args.pytest_args)
+    code, report = api.run_pytest(pytest_args, report_dir)
+    if code == 4:  # pytest's usage error: its message is already printed
         return EXIT_USAGE
-    if not report_path.exists():
-        print(f"nncheck: the run ended without a report (pytest exit status {int(code)})",
+    if report is None:
+        print(f"nncheck: the run ended without a report (pytest exit status {code})",
               file=sys.stderr)
         return EXIT_FAILS
-    summary = json.loads(report_path.read_text(encoding="utf-8"))["summary"]
+    summary = report["summary"]
     conforms = summary["conforms"] and not (args.strict and summary["not-implemented"])
     return EXIT_CONFORMS if conforms else EXIT_FAILS
 
@@ -153,10 +126,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([{
             "name": c.name, "section": c.section, "signature": c.signature,
             "summary": c.summary, "conventions": list(c.conventions),
-            "invariants": _invariants().get(c.name, []),
+            "invariants": api.list_invariants().get(c.name, []),
         } for c in COMPONENTS.values()], indent=2))
         return EXIT_CONFORMS
-    invariants = _invariants()
+    invariants = api.list_invariants()
     for section, comps in by_section().items():
         print(f"{section}  ({comps[0].property_file})")
         for comp in comps:
@@ -169,20 +142,6 @@ def cmd_list(args: argparse.Namespace) -> int:
                 print("      invariants: none yet")
         print()
     return EXIT_CONFORMS
-
-
-def _invariants() -> dict[str, list[str]]:
-    """Component -> invariant names, read from the property modules without running them."""
-    import importlib
-
-    found: dict[str, list[str]] = {}
-    for path in sorted(_properties_dir().glob("test_*.py")):
-        module = importlib.import_module(f"nncheck.properties.{path.stem}")
-        for attr, fn in vars(module).items():
-            marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "nncheck"]
-            if attr.startswith("test_") and marks:
-                found.setdefault(marks[0].args[0], []).append(attr.removeprefix("test_"))
-    return found
 
 
 if __name__ == "__main__":  # pragma: no cover

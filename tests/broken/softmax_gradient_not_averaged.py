@@ -11,3 +11,12 @@ def softmax_loss(scores, y):
     dscores = probs.copy()
     dscores[np.arange(n), y] -= 1
     return loss, dscores  # BUG: missing / n
+
+
+# The invariants of the suite that must reject this implementation.
+MUST_FAIL = [
+    "softmax_loss::softmax_matches_reference",
+    "softmax_loss::softmax_gradient_matches_numeric",
+    "softmax_loss::softmax_gradient_matches_autograd",
+    "softmax_loss::softmax_averages_over_examples",
+]

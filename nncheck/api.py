@@ -1,0 +1,101 @@
+"""Running the conformance suite from Python: :func:`check` returns the report dict.
+
+``nncheck check`` is a thin shell around this; tests use it to run the suite in-process
+against deliberately broken implementations.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from nncheck import suite
+from nncheck.contract import component
+
+# Exit status of pytest that means "bad options" (pytest.ExitCode.USAGE_ERROR).
+_PYTEST_USAGE_ERROR = 4
+
+
+def properties_dir() -> Path:
+    """Where the installed conformance suite (the nncheck.properties package) lives."""
+    import nncheck.properties
+
+    return Path(nncheck.properties.__file__).parent
+
+
+def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str = suite.DEFAULT_PROFILE,
+                     seed: int, report_dir: Path, conventions: Sequence[str] = (),
+                     verbose: bool = False, extra: Sequence[str] = ()) -> list[str]:
+    args = [
+        str(properties_dir()),
+        "-p", "no:cacheprovider",
+        "--import-mode=importlib",
+        "--impl", impl,
+        "--nncheck-profile", profile,
+        "--nncheck-report", str(report_dir),
+        f"--hypothesis-seed={seed}",
+        "-rN",
+        "-v" if verbose else "-q",
+        "--tb=long" if verbose else "--tb=short",
+    ]
+    for pair in conventions:
+        args += ["--convention", pair]
+    for name in components:
+        component(name)  # KeyError with the list of valid names
+        args += ["--nncheck-component", name]
+    return args + list(extra)
+
+
+def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
+    """Run pytest in this process; return its exit status and the report (None if absent)."""
+    import pytest
+
+    report_path = Path(report_dir) / "report.json"
+    if report_path.exists():
+        report_path.unlink()  # never read a stale report as this run's result
+    code = int(pytest.main(args))
+    if not report_path.exists():
+        return code, None
+    return code, json.loads(report_path.read_text(encoding="utf-8"))
+
+
+def check(impl: str = "reference", *, components: Iterable[str] = (), profile: str = "ci",
+          seed: int | None = None, report_dir: str | Path | None = None,
+          conventions: Sequence[str] = (), extra: Sequence[str] = ()) -> dict:
+    """Run the suite against ``impl`` in this process and return report.json as a dict.
+
+    Raises RuntimeError when the run produced no report (e.g. a usage error).
+    """
+    seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+    with tempfile.TemporaryDirectory(prefix="nncheck-") as tmp:
+        directory = Path(report_dir) if report_dir is not None else Path(tmp)
+        args = pytest_arguments(impl, components=components, profile=profile, seed=seed,
+                                report_dir=directory, conventions=conventions,
+                                extra=["-qq", "--tb=no", *extra])
+        code, report = run_pytest(args, directory)
+    if report is None:
+        raise RuntimeError(f"nncheck run against {impl!r} produced no report (pytest exit {code})")
+    return report
+
+
+def verdicts(report: dict) -> dict[str, str]:
+    """``{"component::invariant": status}`` for every invariant in a report."""
+    return {f"{c['name']}::{i['invariant']}": i["status"]
+            for c in report["components"] for i in c["invariants"]}
+
+
+def list_invariants() -> dict[str, list[str]]:
+    """Component -> invariant names, read from the property modules without running them."""
+    import importlib
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(properties_dir().glob("test_*.py")):
+        module = importlib.import_module(f"nncheck.properties.{path.stem}")
+        for attr, fn in vars(module).items():
+            marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "nncheck"]
+            if attr.startswith("test_") and marks:
+                found.setdefault(marks[0].args[0], []).append(attr.removeprefix("test_"))
+    return found

@@ -1,0 +1,46 @@
+"""Every property must catch a bug: the deliberately broken implementations in tests/broken/.
+
+Each file in ``tests/broken/`` follows the native contract, carries one realistic bug, and
+lists in ``MUST_FAIL`` the invariants ("component::invariant") that must reject it. The
+suite runs against each with a fixed seed (so a pass here is reproducible), and the last
+test checks that every invariant of the suite rejects at least one broken implementation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nncheck.adapters.module import load_file_as_module
+from nncheck.api import check, list_invariants, verdicts
+from nncheck.contract import COMPONENTS
+
+BROKEN_DIR = Path(__file__).parent / "broken"
+BROKEN = sorted(BROKEN_DIR.glob("*.py"))
+
+
+def _module(path: Path):
+    return load_file_as_module(path)
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_broken_implementation_is_rejected(path: Path):
+    module = _module(path)
+    must_fail = module.MUST_FAIL
+    assert must_fail, f"{path.name} names no invariant in MUST_FAIL"
+    components = sorted({key.split("::")[0] for key in must_fail})
+    provided = [c for c in COMPONENTS if callable(getattr(module, c, None))]
+    assert set(components) <= set(provided), f"{path.name} must define {components}"
+    got = verdicts(check(str(path), components=components, profile="ci", seed=0))
+    wrong = {key: got.get(key, "absent") for key in must_fail if got.get(key) != "failed"}
+    assert not wrong, f"{path.name}: expected 'failed', got {wrong}"
+
+
+def test_every_invariant_rejects_some_broken_implementation():
+    killed = {key for path in BROKEN for key in _module(path).MUST_FAIL}
+    every = {f"{comp}::{inv}" for comp, invs in list_invariants().items() for inv in invs}
+    assert killed <= every, f"MUST_FAIL names unknown invariants: {sorted(killed - every)}"
+    assert every - killed == set(), (
+        "these invariants reject no broken implementation in tests/broken/: "
+        f"{sorted(every - killed)}")
