@@ -55,11 +55,11 @@ def call_checked(comp: Component, fn: Callable, args: tuple, kwargs: dict, label
         outputs = tuple(result)
     else:
         outputs = (result,)
-    named = dict(zip(parameter_names(comp), args))
+    named = dict(zip(parameter_names(comp), args, strict=False))
     named.update(kwargs)
     checked = tuple(
         check_output(value, spec, named, f"{label} output {i + 1}")
-        for i, (value, spec) in enumerate(zip(outputs, specs or ("any",)))
+        for i, (value, spec) in enumerate(zip(outputs, specs or ("any",), strict=False))
     )
     return checked if len(specs) > 1 else checked[0]
 

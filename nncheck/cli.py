@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="print the contract's components and invariants")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--markdown", action="store_true",
+                         help="the contract as Markdown (docs/contract.md)")
     listing.add_argument("--adapters", action="store_true", help="list the adapters instead")
     return parser
 
@@ -121,6 +123,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         for name, target in available_adapters().items():
             print(f"{name:<12} {target}")
+        return EXIT_CONFORMS
+    if args.markdown:
+        from nncheck.contract_doc import contract_markdown
+
+        print(contract_markdown(), end="")
         return EXIT_CONFORMS
     if args.json:
         print(json.dumps([{

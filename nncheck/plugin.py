@@ -49,7 +49,7 @@ class Run:
 
             report = build_report(self.verdicts, self.implementation, spec=self.spec,
                                   profile=suite.active_profile(),
-                                  seed=session.config.getoption("hypothesis_seed", None),
+                                  seed=_seed(session.config),
                                   duration_s=time.time() - self.started)
             write_report(report, self.report_dir)
 
@@ -170,6 +170,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     else:
         return
     report.user_properties.append(("nncheck", verdict.as_dict()))
+
+
+def _seed(config: pytest.Config) -> int | str | None:
+    """The --hypothesis-seed of the run (an int when it is one), for the report."""
+    seed = config.getoption("hypothesis_seed", None)
+    try:
+        return int(seed)
+    except (TypeError, ValueError):
+        return seed
 
 
 def _parse_conventions(pairs: list[str]) -> dict[str, str]:

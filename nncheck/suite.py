@@ -32,10 +32,13 @@ def active_profile() -> str:
 
 def profile_settings(name: str | None = None):
     """The Hypothesis settings of a profile (default: the active one)."""
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     return settings(
         max_examples=PROFILES[name or active_profile()],
+        # No "explain" phase: it re-runs failures under tracing and costs seconds per
+        # failing property; the shrunk counterexample is what the report needs.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         deadline=None,  # wall-clock deadlines make a suite flaky on a loaded machine
         print_blob=True,  # every failure carries its @reproduce_failure blob
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -51,9 +51,9 @@ def load(spec: str, options: Mapping[str, str] | None = None) -> Implementation:
         return from_file(spec, options)
     adapters = available_adapters()
     if spec in adapters:
-        return _expect_implementation(_resolve(adapters[spec], spec)(options), spec)
+        return _build(_resolve(adapters[spec], spec), options, spec)
     if ":" in spec:
-        return _expect_implementation(_resolve(spec, spec)(options), spec)
+        return _build(_resolve(spec, spec), options, spec)
     from nncheck.adapters.module import from_module_path
 
     return from_module_path(spec, options)
@@ -78,7 +78,15 @@ def _resolve(target: str, spec: str) -> Callable:
         raise UsageError(f"cannot load implementation {spec!r}: {module_name} has no {attr!r}") from None
 
 
-def _expect_implementation(obj: object, spec: str) -> Implementation:
+def _build(factory: Callable, options: dict[str, str], spec: str) -> Implementation:
+    """Call an adapter's factory; whatever goes wrong becomes a one-line UsageError."""
+    try:
+        obj = factory(options)
+    except UsageError:
+        raise
+    except Exception as exc:
+        raise UsageError(f"building implementation {spec!r} failed: "
+                         f"{type(exc).__name__}: {exc}") from None
     if not isinstance(obj, Implementation):
         raise UsageError(f"{spec!r} did not produce an nncheck Implementation (got {type(obj).__name__})")
     return obj
