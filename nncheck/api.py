@@ -64,8 +64,12 @@ def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
 
 def check(impl: str = "reference", *, components: Iterable[str] = (), profile: str = "ci",
           seed: int | None = None, report_dir: str | Path | None = None,
-          conventions: Sequence[str] = (), extra: Sequence[str] = ()) -> dict:
+          conventions: Sequence[str] = (), extra: Sequence[str] = (),
+          use_database: bool = True) -> dict:
     """Run the suite against ``impl`` in this process and return report.json as a dict.
+
+    ``use_database=False`` ignores failures saved by earlier runs, so that the outcome
+    depends on the seed alone.
 
     Raises RuntimeError when the run produced no report (e.g. a usage error).
     """
@@ -74,7 +78,8 @@ def check(impl: str = "reference", *, components: Iterable[str] = (), profile: s
         directory = Path(report_dir) if report_dir is not None else Path(tmp)
         args = pytest_arguments(impl, components=components, profile=profile, seed=seed,
                                 report_dir=directory, conventions=conventions,
-                                extra=["-qq", "--tb=no", *extra])
+                                extra=["-qq", "--tb=no", *extra,
+                                       *([] if use_database else ["--nncheck-no-database"])])
         code, report = run_pytest(args, directory)
     if report is None:
         raise RuntimeError(f"nncheck run against {impl!r} produced no report (pytest exit {code})")

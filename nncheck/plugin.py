@@ -88,6 +88,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Hypothesis effort: dev, ci (default) or thorough; env NNCHECK_PROFILE")
     group.addoption("--nncheck-component", action="append", default=[], metavar="NAME",
                     help="check only these components (repeatable)")
+    group.addoption("--nncheck-no-database", action="store_true",
+                    help="do not replay failures saved by earlier runs: the seed alone decides")
     group.addoption("--nncheck-report", default=None, metavar="DIR",
                     help="write DIR/report.json and DIR/report.md")
 
@@ -101,6 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
             suite.set_profile(profile)
         except ValueError as exc:
             raise pytest.UsageError(f"nncheck: {exc}") from None
+    suite.use_example_database(not config.getoption("nncheck_no_database"))
     run = Run(config)
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "nncheck-run")

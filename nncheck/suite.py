@@ -17,13 +17,22 @@ import pytest
 PROFILES: dict[str, int] = {"dev": 10, "ci": 40, "thorough": 400}
 DEFAULT_PROFILE = "ci"
 
-_active = {"profile": DEFAULT_PROFILE}
+_active = {"profile": DEFAULT_PROFILE, "database": True}
 
 
 def set_profile(name: str) -> None:
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose from {', '.join(PROFILES)}")
     _active["profile"] = name
+
+
+def use_example_database(enabled: bool) -> None:
+    """Whether Hypothesis replays failures saved by earlier runs (its example database).
+
+    On for people (a known failure is found again at once); off where a run must depend
+    on nothing but its seed, as in nncheck's own tests of broken implementations.
+    """
+    _active["database"] = enabled
 
 
 def active_profile() -> str:
@@ -34,7 +43,9 @@ def profile_settings(name: str | None = None):
     """The Hypothesis settings of a profile (default: the active one)."""
     from hypothesis import HealthCheck, Phase, settings
 
+    extra = {} if _active["database"] else {"database": None}
     return settings(
+        **extra,
         max_examples=PROFILES[name or active_profile()],
         # No "explain" phase: it re-runs failures under tracing and costs seconds per
         # failing property; the shrunk counterexample is what the report needs.

@@ -39,7 +39,7 @@ def _write_impl(tmp_path, name, body):
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_softmax_gets_a_verdict_and_the_run_goes_on(tmp_path, case):
     body, status, fragment = HOSTILE[case]
-    report = check(str(_write_impl(tmp_path, case, body)), profile="dev", seed=0)
+    report = check(str(_write_impl(tmp_path, case, body)), profile="dev", seed=0, use_database=False)
     got = verdicts(report)
     softmax = {k: v for k, v in got.items() if k.startswith("softmax_loss::")}
     assert softmax and set(softmax.values()) == {status}, softmax
@@ -53,7 +53,7 @@ def test_hostile_softmax_gets_a_verdict_and_the_run_goes_on(tmp_path, case):
 def test_missing_components_are_counted_not_hidden(tmp_path):
     path = tmp_path / "only_svm.py"
     path.write_text(GOOD_SVM)
-    report = check(str(path), profile="dev", seed=0)
+    report = check(str(path), profile="dev", seed=0, use_database=False)
     summary = report["summary"]
     assert summary["passed"] > 0 and summary["not-implemented"] > 0
     assert summary["total"] == summary["passed"] + summary["not-implemented"]
