@@ -28,7 +28,15 @@ def properties_dir() -> Path:
 
 def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str = suite.DEFAULT_PROFILE,
                      seed: int, report_dir: Path, conventions: Sequence[str] = (),
-                     verbose: bool = False, extra: Sequence[str] = ()) -> list[str]:
+                     verbose: bool = False, workers: int | str = 0, timeout: float | None = None,
+                     extra: Sequence[str] = ()) -> list[str]:
+    """pytest's command line for one conformance run.
+
+    ``workers`` > 0 (or "auto") runs the suite in pytest-xdist worker processes, which
+    isolates the runner from the implementation: a segfault, ``os._exit`` or a hang past
+    ``timeout`` seconds (pytest-timeout's thread method ends the worker) costs one worker,
+    the invariant gets an *error* verdict, and a fresh worker carries on.
+    """
     args = [
         str(properties_dir()),
         "-p", "no:cacheprovider",
@@ -41,6 +49,12 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
         "-v" if verbose else "-q",
         "--tb=long" if verbose else "--tb=short",
     ]
+    if str(workers) != "0":
+        args += ["-n", str(workers), "--max-worker-restart", "1000000"]
+        if timeout:
+            args += [f"--timeout={timeout:g}", "--timeout-method=thread"]
+    else:
+        args += ["-p", "no:xdist"]
     for pair in conventions:
         args += ["--convention", pair]
     for name in components:
@@ -65,7 +79,7 @@ def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
 def check(impl: str = "reference", *, components: Iterable[str] = (), profile: str = "ci",
           seed: int | None = None, report_dir: str | Path | None = None,
           conventions: Sequence[str] = (), extra: Sequence[str] = (),
-          use_database: bool = True) -> dict:
+          use_database: bool = True, workers: int | str = 0, timeout: float | None = None) -> dict:
     """Run the suite against ``impl`` in this process and return report.json as a dict.
 
     ``use_database=False`` ignores failures saved by earlier runs, so that the outcome
@@ -78,7 +92,7 @@ def check(impl: str = "reference", *, components: Iterable[str] = (), profile: s
         directory = Path(report_dir) if report_dir is not None else Path(tmp)
         args = pytest_arguments(impl, components=components, profile=profile, seed=seed,
                                 report_dir=directory, conventions=conventions,
-                                extra=["-qq", "--tb=no", *extra,
+                                workers=workers, timeout=timeout, extra=["-qq", "--tb=no", *extra,
                                        *([] if use_database else ["--nncheck-no-database"])])
         code, report = run_pytest(args, directory)
     if report is None:

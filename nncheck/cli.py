@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write pytest's JUnit XML to PATH")
     check.add_argument("--strict", action="store_true",
                        help="a not-implemented invariant counts as a failure")
+    check.add_argument("-n", "--workers", default="1", metavar="N",
+                       help="worker processes: 1 (default) isolates the runner from crashes and "
+                            "hangs of the implementation; 'auto' or N > 1 also run in parallel; "
+                            "0 runs in-process (fastest, no isolation)")
+    check.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                       help="time limit per invariant when workers > 0 (default: %(default)s)")
     check.add_argument("-v", "--verbose", action="store_true", help="one line per invariant")
     check.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
                        help="extra arguments for pytest, after --")
@@ -100,6 +106,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     pytest_args = api.pytest_arguments(
         args.impl, components=args.component, profile=args.profile, seed=seed,
         report_dir=report_dir, conventions=args.convention, verbose=args.verbose,
+        workers=_workers(args.workers), timeout=args.timeout,
         extra=([f"--junitxml={args.junitxml}"] if args.junitxml else []) + args.pytest_args)
     code, report = api.run_pytest(pytest_args, report_dir)
     if code == 4:  # pytest's usage error: its message is already printed
@@ -111,6 +118,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     summary = report["summary"]
     conforms = summary["conforms"] and not (args.strict and summary["not-implemented"])
     return EXIT_CONFORMS if conforms else EXIT_FAILS
+
+
+def _workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 0):
+        return text
+    raise UsageError(f"-n/--workers takes a number >= 0 or 'auto', got {text!r}")
 
 
 def _safe(name: str) -> str:

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from nncheck import suite
-from nncheck.verdict import Verdict, classify_call, classify_setup
+from nncheck.verdict import Verdict, classify_call, classify_crash, classify_setup
 
 _RUN = pytest.StashKey["Run"]()
 
@@ -37,6 +37,11 @@ class Run:
     # -- hooks of this run (Run is registered as a plugin object per config) --
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "???":  # pytest-xdist: the worker died while running this test
+            verdict = classify_crash(report.nodeid, self.config.getoption("timeout", None))
+            if verdict is not None:
+                self.verdicts.append(verdict)
+            return
         for key, value in report.user_properties:
             if key == "nncheck":
                 self.verdicts.append(Verdict(**value))

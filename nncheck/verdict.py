@@ -102,6 +102,25 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
     return verdict
 
 
+def classify_crash(nodeid: str, timeout: float | None) -> Verdict | None:
+    """The verdict for a property whose worker process died (pytest-xdist crash report)."""
+    from nncheck.api import list_invariants
+
+    function = nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
+    owner = next((c for c, names in list_invariants().items() if function in names), None)
+    if owner is None:
+        return None
+    limit = f"hung past the {timeout:g} s time limit, " if timeout else ""
+    return Verdict(
+        component=owner,
+        invariant=nodeid.split("::")[-1].removeprefix("test_"),
+        status="error",
+        test_id=nodeid,
+        message=f"the worker process died while running this invariant: the implementation "
+                f"{limit}crashed the interpreter (e.g. a segfault) or ended the process",
+    )
+
+
 def _leaves(exc: BaseException):
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:

@@ -60,3 +60,19 @@ def test_missing_components_are_counted_not_hidden(tmp_path):
     statuses = {c["name"]: c["status"] for c in report["components"]}
     assert statuses["softmax_loss"] == "not-implemented"
     assert "softmax_loss" not in report["implementation"]["components"]
+
+
+@pytest.mark.parametrize("body", [
+    "import ctypes; ctypes.string_at(0)",  # a segfault
+    "import time; time.sleep(600)",  # a hang, ended by the 3 s time limit
+    "import os; os._exit(0)",
+], ids=["segfault", "hang", "os_exit"])
+def test_crashes_and_hangs_are_isolated_in_a_worker(tmp_path, body):
+    path = _write_impl(tmp_path, "crashing", body)
+    report = check(str(path), profile="dev", seed=0, use_database=False, workers=1, timeout=3,
+                   extra=["-k", "softmax_matches_reference or svm_matches_reference"])
+    got = verdicts(report)
+    assert got == {"softmax_loss::softmax_matches_reference": "error",
+                   "svm_loss::svm_matches_reference": "passed"}, got
+    message = report["components"][0]["invariants"][0]["message"]
+    assert "worker process died" in message and "3 s time limit" in message, message
