@@ -1,0 +1,68 @@
+"""How long a full ``nncheck check`` takes, and where the time goes.
+
+Runs the conformance suite against an implementation (default: the reference) once per
+profile and worker count, in fresh processes, and prints the wall time of each, the
+parallel speed-up, and the slowest invariants (from report.json's per-invariant durations).
+
+    python benchmarks/suite.py                       # ci profile, -n 0 / 1 / 2
+    python benchmarks/suite.py --profiles dev ci thorough --workers 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def timed_check(impl: str, profile: str, workers: str, seed: int) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "nncheck.cli", "check", "--impl", impl, "--profile", profile,
+             "-n", workers, "--seed", str(seed), "--report", tmp],
+            capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        report_path = Path(tmp) / "report.json"
+        if not report_path.exists():
+            sys.exit(f"no report for profile {profile}, -n {workers}:\n{proc.stdout}\n{proc.stderr}")
+        return elapsed, json.loads(report_path.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--impl", default="reference")
+    parser.add_argument("--profiles", nargs="+", default=["ci"])
+    parser.add_argument("--workers", nargs="+", default=["0", "1", "2"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--slowest", type=int, default=10)
+    args = parser.parse_args()
+
+    print(f"{'profile':<9} {'-n':>3} {'wall s':>8} {'invariants':>10}  verdict")
+    walls = {}
+    last_report = None
+    for profile in args.profiles:
+        for workers in args.workers:
+            wall, report = timed_check(args.impl, profile, workers, args.seed)
+            walls[profile, workers] = wall
+            last_report = report
+            summary = report["summary"]
+            verdict = "conforms" if summary["conforms"] else "DOES NOT CONFORM"
+            print(f"{profile:<9} {workers:>3} {wall:>8.1f} {summary['total']:>10}  {verdict}")
+    for profile in args.profiles:
+        if (profile, "1") in walls and (profile, "2") in walls:
+            print(f"speed-up of -n 2 over -n 1 ({profile}): "
+                  f"{walls[profile, '1'] / walls[profile, '2']:.2f}x")
+    invariants = [i for c in last_report["components"] for i in c["invariants"]]
+    invariants.sort(key=lambda i: -i["duration_s"])
+    print(f"\nslowest {args.slowest} invariants (last run):")
+    for inv in invariants[: args.slowest]:
+        print(f"  {inv['duration_s']:7.2f} s  {inv['component']} :: {inv['invariant']}")
+
+
+if __name__ == "__main__":
+    main()
