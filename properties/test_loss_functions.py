@@ -524,8 +524,11 @@ def test_attribute_hinge_gradient_only_on_violated(impl, batch):
 @invariant("attribute_hinge_loss")
 @given(batch=ATTRIBUTE_PM1)
 def test_attribute_hinge_attributes_independent(impl, batch):
-    """Attributes are independent: the loss is the sum of per-column losses, each gradient
-    column depends only on its own column (no averaging over attributes)."""
+    """Attributes are independent: loss and gradient are those of each column on its own, summed.
+
+    Changing one column of scores changes only its own term and gradient column, and the
+    per-attribute terms are summed, not averaged over C.
+    """
     _sum_of_columns(impl, "attribute_hinge_loss", *batch)
 
 
@@ -765,8 +768,10 @@ def test_structured_svm_matches_reference(impl, batch):
 @invariant("structured_svm_loss")
 @given(batch=STRUCTURED)
 def test_structured_svm_is_max_over_structures(impl, batch):
-    """The loss equals the mean of max over all sequences (brute force) of the augmented score
-    minus the true score, margin = Hamming distance."""
+    """The loss is the max over all sequences of Hamming margin + score, minus the true score.
+
+    Checked against brute-force enumeration of every sequence, averaged over N.
+    """
     loss, _, _ = impl.call("structured_svm_loss", *batch)
     want = np.maximum(0.0, _brute_force_wrong_best(*batch)).mean()
     assert_close(loss, want, rtol=1e-9, atol=1e-9, name="loss vs brute force")
@@ -775,8 +780,10 @@ def test_structured_svm_is_max_over_structures(impl, batch):
 @invariant("structured_svm_loss")
 @given(batch=structured_margin_batches())
 def test_structured_svm_zero_iff_margin_holds(impl, batch):
-    """Zero loss exactly when the true sequence beats every other by its Hamming distance
-    (and a zero gradient when it does so with room to spare)."""
+    """Zero loss exactly when the true sequence beats every other by its Hamming distance.
+
+    When it does so with room to spare, the gradient is zero as well.
+    """
     loss, dunary, dpairwise = impl.call("structured_svm_loss", *batch)
     worst = _brute_force_wrong_best(*batch).max()
     if worst <= 0.0:
