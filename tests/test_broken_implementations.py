@@ -16,6 +16,8 @@ from nncheck.adapters.module import load_file_as_module
 from nncheck.api import check, list_invariants, verdicts
 from nncheck.contract import COMPONENTS
 
+pytestmark = pytest.mark.slow
+
 BROKEN_DIR = Path(__file__).parent / "broken"
 BROKEN = sorted(BROKEN_DIR.glob("*.py"))
 

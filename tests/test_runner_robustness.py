@@ -62,6 +62,7 @@ def test_missing_components_are_counted_not_hidden(tmp_path):
     assert "softmax_loss" not in report["implementation"]["components"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", [
     "import ctypes; ctypes.string_at(0)",  # a segfault
     "import time; time.sleep(600)",  # a hang, ended by the 3 s time limit
