@@ -135,10 +135,12 @@ def write_matrix(paths: list[str | Path], out_dir: str | Path) -> dict[str, Path
     written = {"json": out / "matrix.json", "md": out / "matrix.md"}
     written["json"].write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
     written["md"].write_text(render_matrix_markdown(matrix), encoding="utf-8")
+    from nncheck.report.html import render_matrix_html
+
     try:
-        from nncheck.report.html import render_matrix_html
-    except ImportError:
+        page = render_matrix_html(matrix)
+    except ImportError:  # jinja2 (the report extra) is missing
         return written
     written["html"] = out / "matrix.html"
-    written["html"].write_text(render_matrix_html(matrix), encoding="utf-8")
+    written["html"].write_text(page, encoding="utf-8")
     return written

@@ -76,7 +76,7 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
         "run": {
             "label": run_label(),
             "profile": profile,
-            "seed": seed,
+            "seed": int(seed) if isinstance(seed, str) and seed.isdigit() else seed,
             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "duration_s": round(duration_s, 2),
         },
@@ -108,13 +108,15 @@ def write_html(report: dict, path: str | Path) -> bool:
     """Render report.html if jinja2 is installed; warn and return False otherwise."""
     import warnings
 
+    from nncheck.report.html import render_html
+
     try:
-        from nncheck.report.html import render_html
-    except ImportError as exc:
-        warnings.warn(f"nncheck: report.html skipped ({exc}); install nncheck[report]",
+        page = render_html(report)
+    except ImportError as exc:  # jinja2 (the report extra) is missing
+        warnings.warn(f"nncheck: report.html skipped ({exc}); install 'nncheck[report]'",
                       stacklevel=2)
         return False
-    Path(path).write_text(render_html(report), encoding="utf-8")
+    Path(path).write_text(page, encoding="utf-8")
     return True
 
 
@@ -125,3 +127,17 @@ def load_report(path: str | Path) -> dict:
         raise ValueError(f"{path}: report schema {data.get('schema_version')!r} is not "
                          f"compatible with {SCHEMA_VERSION}")
     return data
+
+
+def schema() -> dict:
+    """The JSON Schema of report.json (nncheck/report/schema.json)."""
+    return json.loads((Path(__file__).parent / "schema.json").read_text(encoding="utf-8"))
+
+
+def validate_report(report: dict) -> None:
+    """Raise jsonschema.ValidationError unless ``report`` follows the schema (needs jsonschema)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(report)
