@@ -9,5 +9,5 @@ if command -v chromium >/dev/null 2>&1; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends chromium
+apt-get install -y -q chromium
 chromium --version || true
