@@ -74,8 +74,7 @@ def measure(impl, components: Iterable[str] | None = None) -> list[dict]:
             found.append(_guard("activation_variance", name,
                                 lambda n=name: _activation_variance(impl, n)))
     for name, make in GRADIENT_CASES.items():
-        needs = ("batchnorm_train", "batchnorm_backward") if name == "batchnorm_backward" else (
-            name,)
+        needs = (BACKWARD_OF[name], name) if name in BACKWARD_OF else (name,)
         if all(has(n) for n in needs):
             found.append(_guard("gradient_errors", name, lambda n=name, m=make: _gradients(
                 impl, n, m)))
@@ -171,17 +170,30 @@ GRADIENT_CASES: dict[str, Callable] = {
     "l2_penalty": lambda r: ((r.normal(0, 1, (4, 3)), 0.1), 0),
     "l1_penalty": lambda r: ((r.normal(0, 1, (4, 3)), 0.1), 0),
     "elastic_net_penalty": lambda r: ((r.normal(0, 1, (4, 3)), 0.1, 0.05), 0),
-    "batchnorm_backward": None,  # forward and backward are two components: see _gradients
+    "hierarchical_softmax_loss": lambda r: ((r.normal(0, 2, (5, 3)), _labels(r, 5, 4),
+                                             FOUR_LEAF_TREE), 0),
+    "structured_svm_loss": lambda r: ((r.normal(0, 2, (3, 3, 3)), r.normal(0, 1, (3, 3)),
+                                       r.integers(0, 3, (3, 3))), 0),
+    # backward components: checked against their forward (BACKWARD_OF), see _gradients
+    "batchnorm_backward": None,
+    "batchnorm_backward_alt": None,
+    "spatial_batchnorm_backward": None,
 }
+# A balanced tree over 4 labels: inner node 0 is the root, 1 and 2 its children.
+FOUR_LEAF_TREE = [[(0, 1), (1, 1)], [(0, 1), (1, -1)], [(0, -1), (2, 1)], [(0, -1), (2, -1)]]
+BACKWARD_OF = {"batchnorm_backward": "batchnorm_train",
+               "batchnorm_backward_alt": "batchnorm_train",
+               "spatial_batchnorm_backward": "spatial_batchnorm_train"}
 GRADIENT_TRIALS = 6
 
 
 def _relative_errors(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
-    """|a - n| / max(|a|, |n|), with a floor of 1e-10 so exact zeros do not divide by 0."""
+    """|a - n| / max(|a|, |n|), with a floor of 1e-6: central differences
+    of an O(1) function carry round-off of about 1e-10, which relative to an exact 0 is noise."""
     analytic, numeric = np.asarray(analytic, float), np.asarray(numeric, float)
     with np.errstate(all="ignore"):
         err = np.abs(analytic - numeric) / np.maximum(
-            np.maximum(np.abs(analytic), np.abs(numeric)), 1e-10)
+            np.maximum(np.abs(analytic), np.abs(numeric)), 1e-6)
     return np.where(np.isfinite(err), err, 2.0)  # NaN/inf: worse than any finite mismatch
 
 
@@ -191,14 +203,16 @@ def _gradients(impl, name: str, make: Callable | None) -> dict:
     rng = np.random.default_rng(2)
     errors = []
     for _ in range(GRADIENT_TRIALS):
-        if name == "batchnorm_backward":
-            x, gamma, beta = rng.normal(1, 2, (6, 3)), rng.normal(1, .5, 3), rng.normal(0, 1, 3)
-            dout = rng.normal(0, 1, (6, 3))
-            out, cache = impl.call("batchnorm_train", x, gamma, beta)
-            analytic = impl.call("batchnorm_backward", dout, cache)[0]
+        if name in BACKWARD_OF:
+            forward = BACKWARD_OF[name]
+            shape = (4, 3, 2, 2) if forward.startswith("spatial") else (6, 3)
+            x, gamma, beta = rng.normal(1, 2, shape), rng.normal(1, .5, 3), rng.normal(0, 1, 3)
+            dout = rng.normal(0, 1, shape)
+            out, cache = impl.call(forward, x, gamma, beta)
+            analytic = impl.call(name, dout, cache)[0]
 
-            def projected(v, gamma=gamma, beta=beta, dout=dout):
-                return float(np.sum(impl.call("batchnorm_train", v, gamma, beta)[0] * dout))
+            def projected(v, gamma=gamma, beta=beta, dout=dout, forward=forward):
+                return float(np.sum(impl.call(forward, v, gamma, beta)[0] * dout))
 
             numeric = numeric_gradient(projected, x)
         else:
@@ -357,8 +371,9 @@ def _plot_gradient_errors(items: list[dict]) -> dict:
                   ha="right", fontsize=8)
     ax.set_ylabel("log10 relative error")
     return {"id": "gradient-errors", "title": "Gradient checks: relative error per component",
-            "caption": "Relative error |a - n| / max(|a|, |n|) between the analytic gradient and "
-                       f"central differences, every element of {GRADIENT_TRIALS} random inputs. "
+            "caption": "Relative error |a - n| / max(|a|, |n|, 1e-6) between the analytic "
+                       "gradient and central differences, every element of "
+                       f"{GRADIENT_TRIALS} random inputs. "
                        "Below 1e-7 is agreement; above 1e-2 the gradient is wrong.",
             "png": _png(fig)}
 
