@@ -47,6 +47,15 @@ def test_report_validates_against_the_schema(run):
     assert report["schema_version"] == "1.1" and report["run"]["seed"] == 0
 
 
+def test_the_plugin_measures_the_checked_components_for_the_plots(run):
+    report, out = run
+    assert [(m["kind"], m["component"]) for m in report["measurements"]] == [
+        ("gradient_errors", "svm_loss")]
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("jinja2")
+    assert 'id="plot-gradient-errors"' in (out / "report.html").read_text()
+
+
 def test_junit_xml_from_pytest(run):
     report, out = run
     root = ET.parse(out / "junit.xml").getroot()

@@ -25,7 +25,8 @@ import pytest
 
 from nncheck.api import check
 from nncheck.report.html import render_html
-from nncheck.report.model import validate_report, write_html
+from nncheck.report.model import validate_report, write_html, write_report
+from nncheck.report.plots import measure
 from nncheck.report.repro import failures
 
 IMPLS = Path(__file__).parent / "report_impls"
@@ -36,14 +37,25 @@ PLOT_IDS = {"covariance", "init-histograms", "activation-variance", "gradient-er
 
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
-    """(report dict, report folder) of one run against the mixed test implementation."""
+    """(report dict, report folder) of one run against the mixed test implementation.
+
+    The run checks the loss components only (the statuses this file is about); the
+    measurements of every plotted component of the implementation are then added to its
+    report.json, and the page is rendered again from it, as ``nncheck report render``
+    does. (The plugin's own measuring is covered in test_report_cli.py.)
+    """
     pytest.importorskip("jinja2", reason="report.html needs jinja2 (nncheck[report])")
     out = tmp_path_factory.mktemp("mixed")
     sys.path.insert(0, str(IMPLS))
     try:
-        report = check("nncheck_mixed_impl:load", seed=3, report_dir=out)
+        report = check("nncheck_mixed_impl:load", seed=3, report_dir=out,
+                       components=["svm_loss", "softmax_loss"])
+        import nncheck_mixed_impl
+
+        report["measurements"] = measure(nncheck_mixed_impl.load())
     finally:
         sys.path.remove(str(IMPLS))
+    write_report(report, out)
     return report, out
 
 
@@ -107,7 +119,8 @@ def test_every_failure_has_its_message_counterexample_seed_and_snippet(mixed):
         assert "Failing test case" in card, failure["id"]  # the shrunk counterexample
         assert f"<code>{report['run']['seed']}</code>" in card
         assert f"nncheck repro report.json {failure['id']}" in card
-        assert "nncheck check --impl nncheck_mixed_impl:load --component svm_loss --seed 3" in card
+        assert ("nncheck check --impl nncheck_mixed_impl:load --component "
+                f"{failure['component']} --seed 3") in card
         first_line = failure["message"].splitlines()[0]
         assert _escape(first_line) in card
 
