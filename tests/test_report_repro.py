@@ -130,3 +130,39 @@ def test_find_failure_by_id_name_or_number():
     assert find_failure(report, "2")["invariant"] == "c"
     with pytest.raises(LookupError, match="svm_loss::a"):
         find_failure(report, "b")
+
+
+def test_repro_script_accepts_either_sign_of_a_principal_axis(tmp_path):
+    """A PCA whose axes point the other way conforms (the sign is free): no disagreement."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from nncheck.adapters.module import from_file
+    from nncheck.report.repro import repro_script
+
+    path = tmp_path / "flipped.py"
+    path.write_text(textwrap.dedent("""
+        from nncheck.reference.preprocessing import PCA
+
+        class Flipped(PCA):
+            def transform(self, X):
+                return -super().transform(X)
+
+        def pca(n_components=None):
+            return Flipped(n_components)
+    """))
+    log = CallLog()
+    recorded = RecordingImplementation(from_file(str(path), {}), log)
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    recorded.call("pca").fit(X).transform(X[:2])
+    report = {"implementation": {"name": "flipped", "spec": str(path), "source": f"file {path}"},
+              "run": {"seed": 0}, "nncheck_version": "x", "schema_version": "1.1"}
+    failure = {"id": "pca::x", "status": "failed", "message": "m", "description": "d",
+               "example": serialise_calls(log)}
+    script = tmp_path / "repro.py"
+    script.write_text(repro_script(report, failure))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "flipped in sign" in done.stdout and "agrees with the reference" in done.stdout

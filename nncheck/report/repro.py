@@ -353,6 +353,7 @@ import numpy as np
 SPEC = sys.argv[1] if len(sys.argv) > 1 else {spec!r}
 CONVENTIONS = {conventions!r}
 SEEDED = {seeded!r}  # random components: compared by summary statistics, not draw by draw
+SIGN_FREE = ("pca", "whitening")  # the sign of each principal axis is free: columns aligned
 RTOL, ATOL = 1e-7, 1e-10
 CALLS = json.loads(r"""
 {calls_json}
@@ -496,6 +497,14 @@ def main():
             print("  (no reference output to compare with" + (f": {{note}})" if note else ")"))
             continue
         want = decode(expected, [None] * len(CALLS))
+        if (call["component"] in SIGN_FREE and call["method"] in ("transform", "fit_transform")
+                and isinstance(result, np.ndarray) and isinstance(want, np.ndarray)
+                and result.shape == want.shape and result.ndim == 2):
+            flip = np.where(np.sum(result * want, axis=0) < 0, -1.0, 1.0)
+            if np.any(flip < 0):
+                print(f"  (axes {{np.flatnonzero(flip < 0).tolist()}} flipped in sign to match "
+                      "the reference: the sign of a principal axis is free)")
+            result = result * flip
         problems += compare(result, want, "output", call["component"] in SEEDED)
     if problems:
         print(f"\\nREPRODUCED: {{problems}} disagreement(s) with the reference shown above.")
