@@ -144,3 +144,16 @@ def test_report_render_rewrites_md_and_html(run, tmp_path):
     assert (tmp_path / "report.html").read_text().count('class="card failed failure"') == len(
         [f for f in failures(json.loads((out / "report.json").read_text()))
          if f["status"] == "failed"])
+
+
+def test_counterexamples_survive_xdist(tmp_path):
+    """Under pytest-xdist the workers record; the controller's report.json still has them."""
+    pytest.importorskip("xdist")
+    from nncheck.api import check
+
+    report = check(str(BROKEN), components=["svm_loss"], profile="dev", seed=0,
+                   report_dir=tmp_path, extra=["-n", "2"])
+    validate_report(report)
+    found = {f["id"]: f for f in failures(report)}
+    assert MUST_FAIL <= set(found)
+    assert all(f["example"] and f["example"]["complete"] for f in found.values())
