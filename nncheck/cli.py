@@ -66,6 +66,30 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--markdown", action="store_true",
                          help="the contract as Markdown (docs/contract.md)")
     listing.add_argument("--adapters", action="store_true", help="list the adapters instead")
+
+    repro = sub.add_parser("repro", help="write a standalone script (numpy only, no Hypothesis) "
+                                         "that replays one failure of a report")
+    repro.add_argument("report", metavar="REPORT", help="report.json (or its folder)")
+    repro.add_argument("failure", metavar="FAILURE_ID", nargs="?", default=None,
+                       help="component::invariant, the invariant's name, or its number; "
+                            "omitted: list the failures")
+    repro.add_argument("-o", "--output", default=None, metavar="PATH",
+                       help="write the script to PATH instead of printing it")
+
+    report = sub.add_parser("report", help="work with report.json files")
+    report_sub = report.add_subparsers(dest="report_command", required=True,
+                                       parser_class=_Parser)
+    merge = report_sub.add_parser("merge", help="one matrix component x invariant x "
+                                                "implementation/env, as md and html")
+    merge.add_argument("reports", nargs="+", metavar="REPORT",
+                       help="report.json files, or folders searched for report.json")
+    merge.add_argument("-o", "--output", required=True, metavar="DIR",
+                       help="where matrix.json, matrix.md and matrix.html go")
+    render = report_sub.add_parser("render", help="re-render report.md and report.html "
+                                                  "from a report.json")
+    render.add_argument("report", metavar="REPORT", help="report.json (or its folder)")
+    render.add_argument("-o", "--output", default=None, metavar="DIR",
+                        help="where to write (default: beside the report)")
     return parser
 
 
@@ -74,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "repro":
+            return cmd_repro(args)
+        if args.command == "report":
+            return cmd_report(args)
         return cmd_list(args)
     except UsageError as exc:
         print(f"nncheck: error: {exc}".replace("nncheck: error: nncheck", "nncheck"),
@@ -161,6 +189,71 @@ def cmd_list(args: argparse.Namespace) -> int:
             else:
                 print("      invariants: none yet")
         print()
+    return EXIT_CONFORMS
+
+
+def _load_report_arg(text: str) -> tuple[Path, dict]:
+    from nncheck.report import load_report
+
+    path = Path(text)
+    if path.is_dir():
+        path = path / "report.json"
+    if not path.is_file():
+        raise UsageError(f"no such report: {path}")
+    try:
+        return path, load_report(path)
+    except (ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError
+        raise UsageError(f"{path}: not a readable nncheck report ({exc})") from None
+
+
+def cmd_repro(args: argparse.Namespace) -> int:
+    from nncheck.report.repro import failures, find_failure, repro_script
+
+    _, report = _load_report_arg(args.report)
+    if args.failure is None:
+        found = failures(report)
+        if not found:
+            print("the report has no failures or errors")
+        for i, failure in enumerate(found, 1):
+            first = failure["message"].splitlines()[0] if failure["message"] else ""
+            print(f"{i}: {failure['id']} ({failure['status']}) {first[:100]}")
+        return EXIT_CONFORMS
+    try:
+        script = repro_script(report, find_failure(report, args.failure))
+    except LookupError as exc:
+        raise UsageError(exc.args[0]) from None
+    if args.output:
+        Path(args.output).write_text(script, encoding="utf-8")
+        print(f"wrote {args.output}; run it with: python {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(script)
+    return EXIT_CONFORMS
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.report_command == "merge":
+        from nncheck.report.merge import write_matrix
+
+        try:
+            written = write_matrix(args.reports, args.output)
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            raise UsageError(exc.args[0] if exc.args else str(exc)) from None
+        for path in written.values():
+            print(path)
+        if "html" not in written:
+            print("nncheck: note: matrix.html needs jinja2 (pip install 'nncheck[report]')",
+                  file=sys.stderr)
+        return EXIT_CONFORMS
+    from nncheck.report.markdown import render_markdown
+    from nncheck.report.model import write_html
+
+    path, report = _load_report_arg(args.report)
+    out = Path(args.output) if args.output else path.parent
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    print(out / "report.md")
+    if write_html(report, out / "report.html"):
+        print(out / "report.html")
     return EXIT_CONFORMS
 
 

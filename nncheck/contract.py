@@ -44,6 +44,10 @@ W_LAYOUT = "weights are [fan_in x fan_out], scores s = x @ W, a neuron is a colu
 KEEP_P = "p is the probability of KEEPING a unit"
 MEAN_OVER_N = "data loss is the mean over the N examples of the per-example losses"
 SEEDED = "takes an integer seed: same seed, same output"
+L2_HALF = "L2 penalty is 1/2 * lambda * w^2 (gradient lambda * w)"
+DROPOUT_MODE = "mode is 'train' or 'test'"
+DROPOUT_ANY_SHAPE = ("x may have any shape: a hidden layer [N x H], or the input layer itself "
+                     "(X [N x D], images [N, C, H, W]); every unit has its own mask entry")
 
 
 @dataclass(frozen=True)
@@ -84,39 +88,78 @@ _REG = "nncheck.reference.regularization"
 _LOSS = "nncheck.reference.losses"
 
 _ESTIMATOR = (ROWS_ARE_EXAMPLES, TRAIN_ONLY, POPULATION)
+
+# How a component of kind "estimator" is used (the preprocessors of "Data Preprocessing").
+ESTIMATOR_PROTOCOL = """\
+Calling the component with its constructor parameters returns an estimator object:
+  fit(X_train) -> the estimator itself; computes every statistic from X_train only
+  transform(X) -> float64 array with one row per row of X; uses the fitted statistics only,
+                  never statistics of the X it is given (X may be any split)
+  inverse_transform(Z) -> float64 array like the original data, where the map is invertible
+  fitted attributes (names ending in _) as listed in the component's conventions
+Inputs are never modified. Properties call the methods through
+nncheck.calling.call_method, which checks raising, mutation, type, dtype, shape and
+finiteness of what comes back."""
+
+# Batch Normalization conventions (docs/batchnorm.md maps the course's bn_param onto them).
+_BN_VAR = "batch variance has ddof=0 (biased)"
+_BN_EPS = "eps is added to the variance inside the square root"
+_BN_PARAMS = "gamma and beta have shape [D]"
+_BN_CACHE = "the cache is opaque: it only goes from this implementation's forward to its backward"
+_BN_GRADS = "dgamma and dbeta have shape [D]; the loss is sum(out * dout)"
 _INIT_CONV = (W_LAYOUT, SEEDED)
 
 COMPONENTS: dict[str, Component] = {
     c.name: c
     for c in [
         # ---------------------------------------------------------------- Data Preprocessing
+        # Estimators (see ESTIMATOR_PROTOCOL): the call builds the object, fit(X_train)
+        # returns it, transform(X) applies the training statistics to any split.
         _c("mean_subtraction", PREPROCESSING, "mean_subtraction() -> estimator",
            "subtract the per-feature training mean; inverse adds it back",
-           ("any",), _ESTIMATOR, f"{_PRE}:MeanSubtraction", "estimator"),
+           ("any",), (*_ESTIMATOR, "fitted: mean_ [D]", "transform(X) = X - mean_",
+                      "inverse_transform(Z) = Z + mean_"),
+           f"{_PRE}:MeanSubtraction", "estimator"),
         _c("global_mean_subtraction", PREPROCESSING, "global_mean_subtraction() -> estimator",
            "subtract one scalar, the mean of every training value",
-           ("any",), _ESTIMATOR, f"{_PRE}:GlobalMeanSubtraction", "estimator"),
+           ("any",), (*_ESTIMATOR, "fitted: mean_ (a scalar)", "transform(X) = X - mean_",
+                      "inverse_transform(Z) = Z + mean_"),
+           f"{_PRE}:GlobalMeanSubtraction", "estimator"),
         _c("channel_mean_subtraction", PREPROCESSING,
            "channel_mean_subtraction(channels) -> estimator",
            "subtract a per-channel mean from image rows laid out as [C*H*W]",
-           ("any",), (*_ESTIMATOR, "rows are images flattened channel-major: [C, H, W]"),
+           ("any",), (*_ESTIMATOR, "rows are images flattened channel-major: [C, H, W]",
+                      "fitted: mean_ [C], over every training image and pixel of a channel",
+                      "inverse_transform(Z) adds the channel means back"),
            f"{_PRE}:ChannelMeanSubtraction", "estimator"),
         _c("standardization", PREPROCESSING, "standardization() -> estimator",
            "center, then divide every feature by its training std (ddof=0)",
-           ("any",), (*_ESTIMATOR, "a constant feature is centered and left unscaled"),
+           ("any",), (*_ESTIMATOR, "fitted: mean_ [D], scale_ [D] (the std, ddof=0)",
+                      "a constant feature is centered and left unscaled (scale_ = 1)",
+                      "transform(X) = (X - mean_) / scale_; inverse_transform undoes it"),
            f"{_PRE}:Standardization", "estimator"),
         _c("minmax_scaling", PREPROCESSING, "minmax_scaling() -> estimator",
            "map every feature's training [min, max] linearly onto [-1, 1]",
-           ("any",), (*_ESTIMATOR, "a constant feature maps to 0; test data is not clipped"),
+           ("any",), (*_ESTIMATOR, "fitted: data_min_ [D], data_max_ [D]",
+                      "a constant feature maps to x - its training value (0 on the training "
+                      "data); test data is not clipped", "inverse_transform undoes transform"),
            f"{_PRE}:MinMaxScaling", "estimator"),
         _c("pca", PREPROCESSING, "pca(n_components=None) -> estimator",
            "center, rotate into the covariance eigenbasis (decreasing variance), keep k axes",
-           ("any",), (*_ESTIMATOR, "components_ is U[:, :k], a [D x k] matrix of columns",
-                      "explained_variance_ holds the eigenvalues of X^T X / N"),
+           ("any",), (*_ESTIMATOR, "n_components=None keeps k = D axes",
+                      "fitted: mean_ [D]; components_ is U[:, :k], a [D x k] matrix of "
+                      "orthonormal columns; explained_variance_ [k] holds the eigenvalues of "
+                      "X^T X / N (centered X), in decreasing order",
+                      "transform(X) = (X - mean_) @ components_ -> [N x k]; the sign of each "
+                      "component is free", "inverse_transform(Z) = Z @ components_.T + mean_"),
            f"{_PRE}:PCA", "estimator"),
         _c("whitening", PREPROCESSING, "whitening(n_components=None, eps=1e-5) -> estimator",
            "PCA rotation, then divide each axis by sqrt(eigenvalue + eps)",
-           ("any",), (*_ESTIMATOR, "eps is added to the eigenvalue inside the square root"),
+           ("any",), (*_ESTIMATOR, "eps is added to the eigenvalue inside the square root",
+                      "fitted: as pca (mean_, components_, explained_variance_)",
+                      "transform(X) = (X - mean_) @ components_ / sqrt(explained_variance_ + "
+                      "eps); the whitened training covariance is diag(S / (S + eps))",
+                      "rank-deficient data stays finite for eps > 0"),
            f"{_PRE}:Whitening", "estimator"),
         # ------------------------------------------------------------- Weight Initialization
         _c("zeros_init", INITIALIZATION, "zeros_init(fan_in, fan_out, seed) -> W",
@@ -146,46 +189,66 @@ COMPONENTS: dict[str, Component] = {
            "batchnorm_train(x, gamma, beta, eps=1e-5) -> (out, cache)",
            "normalize each feature with the batch mean and biased batch variance, "
            "then scale by gamma and shift by beta",
-           ("like:x", "any"), (ROWS_ARE_EXAMPLES, "batch variance has ddof=0",
-                               "eps is added to the variance inside the square root"),
+           ("like:x", "any"), (ROWS_ARE_EXAMPLES, _BN_VAR, _BN_EPS, _BN_PARAMS, _BN_CACHE),
            f"{_BN}:batchnorm_train"),
         _c("batchnorm_backward", BATCHNORM,
            "batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)",
-           "gradients of batchnorm_train given the upstream gradient and its cache",
-           ("like:dout", "array", "array"), (), f"{_BN}:batchnorm_backward"),
+           "gradients of batchnorm_train, step by step through its computational graph",
+           ("like:dout", "array", "array"), (_BN_CACHE, _BN_GRADS), f"{_BN}:batchnorm_backward"),
+        _c("batchnorm_backward_alt", BATCHNORM,
+           "batchnorm_backward_alt(dout, cache) -> (dx, dgamma, dbeta)",
+           "the same gradients in simplified closed form: dx = gamma / (N sqrt(var + eps)) "
+           "* (N dout - dbeta - xhat * dgamma)",
+           ("like:dout", "array", "array"), (_BN_CACHE, _BN_GRADS),
+           f"{_BN}:batchnorm_backward_alt"),
         _c("batchnorm_running_update", BATCHNORM,
            "batchnorm_running_update(running_mean, running_var, x, momentum=0.9)"
            " -> (running_mean, running_var)",
-           "exponential running averages of the batch statistics",
+           "exponential running averages of the batch statistics, as a training step "
+           "leaves them",
            ("like:running_mean", "like:running_var"),
            ("running = momentum * running + (1 - momentum) * batch (momentum weights the OLD "
-            "value, as in the course's bn_param)", "batch variance has ddof=0"),
+            "value, as in the course's bn_param)", _BN_VAR,
+            "returns new arrays; the running statistics passed in are left unchanged"),
            f"{_BN}:batchnorm_running_update"),
         _c("batchnorm_inference", BATCHNORM,
            "batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5) -> out",
            "per-feature affine map using the running statistics, never the batch",
-           ("like:x",), (), f"{_BN}:batchnorm_inference"),
+           ("like:x",), (ROWS_ARE_EXAMPLES, _BN_EPS, _BN_PARAMS), f"{_BN}:batchnorm_inference"),
         _c("spatial_batchnorm_train", BATCHNORM,
            "spatial_batchnorm_train(x, gamma, beta, eps=1e-5) -> (out, cache)",
            "batch normalization of [N, C, H, W] input per channel over N, H and W",
-           ("like:x", "any"), ("gamma and beta have shape [C]",),
+           ("like:x", "any"), ("gamma and beta have shape [C]", _BN_VAR, _BN_EPS, _BN_CACHE),
            f"{_BN}:spatial_batchnorm_train"),
         _c("spatial_batchnorm_backward", BATCHNORM,
            "spatial_batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)",
            "gradients of spatial_batchnorm_train",
-           ("like:dout", "array", "array"), (), f"{_BN}:spatial_batchnorm_backward"),
+           ("like:dout", "array", "array"), (_BN_CACHE, "dgamma and dbeta have shape [C]"),
+           f"{_BN}:spatial_batchnorm_backward"),
         # -------------------------------------------------------------------- Regularization
         _c("l2_penalty", REGULARIZATION, "l2_penalty(W, reg) -> (penalty, dW)",
            "0.5 * reg * sum(W**2), gradient reg * W",
-           ("scalar", "like:W"), ("L2 penalty is 1/2 * lambda * w^2",),
-           f"{_REG}:l2_penalty"),
+           ("scalar", "like:W"), (L2_HALF,), f"{_REG}:l2_penalty"),
         _c("l1_penalty", REGULARIZATION, "l1_penalty(W, reg) -> (penalty, dW)",
            "reg * sum(|W|), subgradient reg * sign(W) (0 at w = 0)",
-           ("scalar", "like:W"), (), f"{_REG}:l1_penalty"),
+           ("scalar", "like:W"), ("the subgradient at w = 0 is 0",), f"{_REG}:l1_penalty"),
         _c("elastic_net_penalty", REGULARIZATION,
            "elastic_net_penalty(W, reg_l1, reg_l2) -> (penalty, dW)",
            "reg_l1 * sum(|W|) + reg_l2 * sum(W**2) (no 1/2 on the L2 part, as in the notes)",
-           ("scalar", "like:W"), (), f"{_REG}:elastic_net_penalty"),
+           ("scalar", "like:W"), ("gradient reg_l1 * sign(W) + 2 * reg_l2 * W, sign(0) = 0",),
+           f"{_REG}:elastic_net_penalty"),
+        _c("regularized_objective", REGULARIZATION,
+           "regularized_objective(data_loss, params, grads, reg, regularize_biases=False)"
+           " -> (loss, grads)",
+           "total objective: data loss plus the L2 penalty 0.5 * reg * sum(W**2) of every "
+           "weight; returns it and the data gradients plus reg * W",
+           ("scalar", "any"),
+           (L2_HALF, "params and grads are dicts name -> array with the same keys; the result "
+            "is a new dict with those keys, inputs are left untouched",
+            "weights are the names starting with 'W' (W1, W2, ...); biases are 'b' followed by "
+            "digits or nothing (b, b1, ...) and are regularized only if regularize_biases; "
+            "any other parameter (gamma1, beta1, ...) is never regularized"),
+           f"{_REG}:regularized_objective"),
         _c("max_norm_project", REGULARIZATION, "max_norm_project(W, c) -> W",
            "rescale every column whose L2 norm exceeds c onto the sphere of radius c",
            ("like:W",), (W_LAYOUT, "columns inside the ball are returned unchanged"),
@@ -194,25 +257,37 @@ COMPONENTS: dict[str, Component] = {
            "dropout_forward(x, p, mode, seed) -> (out, mask)",
            "inverted dropout: train keeps each unit with probability p and divides by p; "
            "test is the identity",
-           ("like:x", "any"), (KEEP_P, SEEDED, "mode is 'train' or 'test'"),
+           ("like:x", "any"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
            f"{_REG}:dropout_forward"),
         _c("dropout_backward", REGULARIZATION, "dropout_backward(dout, mask, p, mode) -> dx",
-           "gradient of inverted dropout: through kept units only, scaled by 1/p",
-           ("like:dout",), (KEEP_P,), f"{_REG}:dropout_backward"),
+           "gradient of inverted dropout: through kept units only, scaled by 1/p; "
+           "identity at test time",
+           ("like:dout",), (KEEP_P, "mask is the second output of dropout_forward"),
+           f"{_REG}:dropout_backward"),
         _c("vanilla_dropout_forward", REGULARIZATION,
            "vanilla_dropout_forward(x, p, mode, seed) -> (out, mask)",
            "vanilla dropout: train keeps each unit with probability p, unscaled; "
            "test scales by p",
-           ("like:x", "any"), (KEEP_P, SEEDED), f"{_REG}:vanilla_dropout_forward"),
+           ("like:x", "any"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
+           f"{_REG}:vanilla_dropout_forward"),
         _c("vanilla_dropout_backward", REGULARIZATION,
            "vanilla_dropout_backward(dout, mask, p, mode) -> dx",
-           "gradient of vanilla dropout", ("like:dout",), (KEEP_P,),
+           "gradient of vanilla dropout: through kept units only, unscaled; p * dout at test",
+           ("like:dout",), (KEEP_P, "mask is the second output of vanilla_dropout_forward"),
            f"{_REG}:vanilla_dropout_backward"),
         _c("dropconnect_forward", REGULARIZATION,
-           "dropconnect_forward(x, W, p, seed) -> (out, mask)",
-           "zero each weight (not unit) with probability 1 - p, scale by 1/p, then x @ W",
-           ("shape:x:1", "any"), (KEEP_P, SEEDED, W_LAYOUT),
+           "dropconnect_forward(x, W, p, mode, seed) -> (out, cache)",
+           "DropConnect: keep each weight (not unit) with probability p and divide by p, "
+           "then x @ W; test is the plain x @ W",
+           ("shape:x:1", "any"), (KEEP_P, SEEDED, W_LAYOUT, DROPOUT_MODE,
+                                  "the reference draws one mask of W's shape per call; a mask "
+                                  "per example is allowed too"),
            f"{_REG}:dropconnect_forward"),
+        _c("dropconnect_backward", REGULARIZATION,
+           "dropconnect_backward(dout, cache) -> (dx, dW)",
+           "gradients of dropconnect_forward through the kept weights, scaled by 1/p",
+           ("shape:dout:1", "array"), ("cache is the second output of dropconnect_forward",),
+           f"{_REG}:dropconnect_backward"),
         # -------------------------------------------------------------------- Loss functions
         _c("softmax_loss", LOSSES, "softmax_loss(scores, y) -> (loss, dscores)",
            "cross-entropy of the softmax of each row of scores [N x C], labels y [N] in 0..C-1",

@@ -5,7 +5,14 @@ suite it adds the options ``--impl``, ``--convention``, ``--nncheck-profile``,
 ``--nncheck-component`` and ``--nncheck-report``, the session fixture ``impl``, and one
 verdict per (component, invariant): passed, failed, error, not-implemented or deviation.
 Verdicts travel in ``report.user_properties`` so they survive pytest-xdist; the
-controlling process writes ``report.json`` and ``report.md``.
+controlling process writes ``report.json``, ``report.md`` and ``report.html``.
+
+Properties get the implementation wrapped in a
+:class:`~nncheck.report.repro.RecordingImplementation`: each worker logs the calls of the
+example running now, and when a property fails, the calls of the shrunk counterexample
+are stored in its verdict (``example``) so ``nncheck repro`` can replay them without
+Hypothesis. The controller also takes the measurements behind the report's plots
+(:mod:`nncheck.report.plots`) from the implementation once, at the end of the run.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ class Run:
         self.started = time.time()
         self.verdicts: list[Verdict] = []
         self._implementation = None
+        self._recording = None
+        self._log = None
 
     # -- hooks of this run (Run is registered as a plugin object per config) --
 
@@ -51,11 +60,15 @@ class Run:
             return
         if self.report_dir and self.verdicts:
             from nncheck.report import build_report, write_report
+            from nncheck.report.plots import measure
 
             report = build_report(self.verdicts, self.implementation, spec=self.spec,
                                   profile=suite.active_profile(),
                                   seed=_seed(session.config),
-                                  duration_s=time.time() - self.started)
+                                  duration_s=time.time() - self.started,
+                                  conventions=self.options,
+                                  measurements=measure(self.implementation,
+                                                       self.components or None))
             write_report(report, self.report_dir)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
@@ -80,6 +93,24 @@ class Run:
             except UsageError as exc:
                 raise pytest.UsageError(f"nncheck: {exc}") from None
         return self._implementation
+
+    @property
+    def log(self):
+        """The calls of the example running now (see nncheck.report.repro)."""
+        if self._log is None:
+            from nncheck.report.repro import CallLog
+
+            self._log = CallLog()
+        return self._log
+
+    @property
+    def recording(self):
+        """The implementation as properties see it: every call logged into ``self.log``."""
+        if self._recording is None:
+            from nncheck.report.repro import RecordingImplementation
+
+            self._recording = RecordingImplementation(self.implementation, self.log)
+        return self._recording
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -149,15 +180,17 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 @pytest.fixture(scope="session")
 def impl(request: pytest.FixtureRequest):
-    """The implementation under test (see ``--impl``)."""
-    return _run(request.config).implementation
+    """The implementation under test (see ``--impl``), recording its calls for repro."""
+    return _run(request.config).recording
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("nncheck")
     if marker is None:
         return
-    implementation = _run(item.config).implementation
+    run = _run(item.config)
+    run.log.reset()
+    implementation = run.implementation
     missing = [c for c in marker.args if not implementation.has(c)]
     if missing:
         pytest.skip(f"not-implemented: {implementation.name} lacks {', '.join(missing)}")
@@ -175,6 +208,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict = classify_setup(item, marker, report, implementation)
     elif report.when == "call":
         verdict = classify_call(item, marker, call, report, implementation)
+        if verdict.status in ("failed", "error") or (
+                verdict.status == "deviation" and not report.passed):
+            verdict.example = _example(_run(item.config).log)
     else:
         return
     report.user_properties.append(("nncheck", verdict.as_dict()))
@@ -187,6 +223,18 @@ def _seed(config: pytest.Config) -> int | str | None:
         return int(seed)
     except (TypeError, ValueError):
         return seed
+
+
+def _example(log) -> dict | None:
+    """The logged calls of the failing example as data; never lets a verdict get lost."""
+    from nncheck.report.repro import serialise_calls
+
+    try:
+        return serialise_calls(log)
+    except Exception as exc:  # a value we cannot encode must not hide the verdict
+        return {"complete": False, "reason": f"could not store the inputs: {exc}", "calls": []}
+    finally:
+        log.reset()
 
 
 def _parse_conventions(pairs: list[str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ Built on ``hypothesis.extra.numpy``; every array is float64 (the contract's boun
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -51,6 +52,340 @@ def margin_satisfying_batches(draw, *, max_n: int = 8, max_classes: int = 8):
     scores[rows, y] = others.max(axis=1) + 1.0 + extra
     return scores, y
 
+
+# =====================================================================================
+# Data Preprocessing: data matrices (centering, normalization, PCA, whitening)
+# =====================================================================================
+# Data are drawn from a *source*: rows x = mean + z @ mixing with z standard normal, so a
+# training split and a test split come from the same distribution. The source's kind sets
+# its conditioning; the seed of every numpy draw comes from Hypothesis (failures replay).
+
+DATA_KINDS = ("well_conditioned", "ill_conditioned", "correlated", "constant_columns",
+              "rank_deficient", "wide")
+# Kinds whose covariance has no null direction once there are more rows than features.
+FULL_RANK_KINDS = ("well_conditioned", "ill_conditioned", "correlated")
+
+
+def orthogonal_matrix(d: int, seed: int) -> np.ndarray:
+    """A Haar-random d x d orthogonal matrix (scipy.stats.ortho_group), seeded."""
+    if d == 1:
+        return np.array([[1.0 if seed % 2 else -1.0]])
+    from scipy.stats import ortho_group
+
+    return ortho_group.rvs(d, random_state=seed)
+
+
+class DataSource:
+    """A distribution of [D] rows: ``mean + z @ mixing`` (z ~ N(0, I_r)), some columns constant.
+
+    ``covariance`` is the population covariance ``mixing.T @ mixing`` (0 on constant columns);
+    ``max_rows`` caps the training rows (the "wide" kind keeps N < D).
+    """
+
+    def __init__(self, kind: str, mean: np.ndarray, mixing: np.ndarray, constant: np.ndarray,
+                 seed: int, max_rows: int | None = None):
+        self.kind, self.mean, self.mixing, self.constant = kind, mean, mixing, constant
+        self.seed, self.max_rows = seed, max_rows
+
+    @property
+    def d(self) -> int:
+        return self.mean.shape[0]
+
+    @property
+    def covariance(self) -> np.ndarray:
+        cov = self.mixing.T @ self.mixing
+        cov[self.constant, :] = 0.0
+        cov[:, self.constant] = 0.0
+        return cov
+
+    def sample(self, n: int, stream: int = 0) -> np.ndarray:
+        """n rows; ``stream`` separates independent splits drawn from the same source."""
+        rng = np.random.default_rng([self.seed, stream])
+        X = self.mean + rng.standard_normal((n, self.mixing.shape[0])) @ self.mixing
+        X[:, self.constant] = self.mean[self.constant]
+        return X
+
+    def __repr__(self) -> str:
+        return (f"DataSource(kind={self.kind!r}, d={self.d}, rank={self.mixing.shape[0]}, "
+                f"constant={np.flatnonzero(self.constant).tolist()}, seed={self.seed})")
+
+
+@st.composite
+def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
+    """A :class:`DataSource` of one of ``kinds``:
+
+    * ``well_conditioned``: std per principal axis in [0.5, 2], random rotation;
+    * ``ill_conditioned``: principal stds spread over 4 decades (variance condition 1e8);
+    * ``correlated``: known covariance with well-separated eigenvalues (ratio <= 0.6);
+    * ``constant_columns``: well-conditioned, with at least one constant feature;
+    * ``rank_deficient``: rank r < D (features are linear combinations of r factors);
+    * ``wide``: well-conditioned, but a split has fewer rows than features (N < D).
+    """
+    kind = draw(st.sampled_from(kinds), label="kind")
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    lo = {"rank_deficient": 2, "constant_columns": 2, "wide": 3}.get(kind, 1)
+    d = draw(st.integers(max(min_d, lo), max(max_d, lo) + (3 if kind == "wide" else 0)), label="D")
+    offset = draw(st.sampled_from([0.0, 1.0, 100.0]), label="offset scale")
+    scale = draw(st.sampled_from([0.1, 1.0, 10.0]), label="data scale")
+    mean = offset * rng.uniform(-1.0, 1.0, d)
+    rotation = orthogonal_matrix(d, seed)
+    if kind == "ill_conditioned":
+        stds = np.logspace(0.0, -4.0, d)
+    elif kind == "correlated":
+        stds = np.sqrt(0.6 ** np.arange(d) * rng.uniform(0.9, 1.0, d) ** np.arange(d))
+    else:
+        stds = rng.uniform(0.5, 2.0, d)
+    mixing = scale * stds[:, None] * rotation
+    constant = np.zeros(d, dtype=bool)
+    max_rows = None
+    if kind == "constant_columns":
+        constant[rng.permutation(d)[: draw(st.integers(1, d), label="constant columns")]] = True
+    elif kind == "rank_deficient":
+        r = draw(st.integers(1, d - 1), label="rank")
+        mixing = scale * rng.standard_normal((r, d))
+    elif kind == "wide":
+        max_rows = d - 1
+    return DataSource(kind, mean, mixing, constant, seed, max_rows)
+
+
+@st.composite
+def data_splits(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6, min_train: int = 2,
+                max_train: int = 16, max_test: int = 6, full_rank: bool = False):
+    """(source, X_train, X_test) drawn from one :func:`data_sources` source.
+
+    ``full_rank=True`` gives more training rows than features (N >= D + 1), so the training
+    covariance of a full-rank kind has no null direction.
+    """
+    source = draw(data_sources(kinds, min_d=min_d, max_d=max_d))
+    lo = max(min_train, source.d + 1) if full_rank else min_train
+    hi = max(lo, max_train if source.max_rows is None else min(max_train, source.max_rows))
+    if source.max_rows is not None:
+        lo = min(lo, hi)
+    n_train = draw(st.integers(lo, max(lo, hi)), label="N train")
+    n_test = draw(st.integers(1, max_test), label="N test")
+    return source, source.sample(n_train, 0), source.sample(n_test, 1)
+
+
+@st.composite
+def exact_covariance_data(draw, *, max_d: int = 5, max_extra_rows: int = 8):
+    """(X [N x D], mean [D], eigenvalues [D] decreasing, eigenvectors [D x D] columns).
+
+    X's population covariance (X - mean)^T (X - mean) / N is EXACTLY
+    V diag(eigenvalues) V^T (up to round-off): X is built from centered orthonormal columns.
+    Eigenvalues are well separated (each <= 0.6 times the previous), so the eigenbasis is
+    unique up to signs and numerically stable.
+    """
+    d = draw(st.integers(1, max_d), label="D")
+    n = d + 1 + draw(st.integers(0, max_extra_rows), label="extra rows")
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    ratio = draw(st.floats(0.1, 0.6), label="eigenvalue ratio")
+    top = draw(st.sampled_from([0.01, 1.0, 100.0]), label="top eigenvalue")
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, d))
+    A -= A.mean(axis=0)
+    Q, _ = np.linalg.qr(A)  # centered orthonormal columns
+    values = top * ratio ** np.arange(d)
+    vectors = orthogonal_matrix(d, (seed + 1) % 2**32)
+    mean = rng.uniform(-10.0, 10.0, d)
+    X = np.sqrt(n) * (Q * np.sqrt(values)) @ vectors.T + mean
+    return X, mean, values, vectors
+
+
+@st.composite
+def image_batches(draw, *, max_n: int = 6, max_channels: int = 4, max_side: int = 3):
+    """(X [N x C*H*W] images flattened channel-major, C), channels with distinct means."""
+    n = draw(st.integers(1, max_n), label="N")
+    c = draw(st.integers(1, max_channels), label="C")
+    h = draw(st.integers(1, max_side), label="H")
+    w = draw(st.integers(1, max_side), label="W")
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    channel_means = 10.0 * np.arange(c) + rng.uniform(-1.0, 1.0, c)
+    channel_stds = rng.uniform(0.5, 3.0, c)
+    images = channel_means[None, :, None, None] + channel_stds[None, :, None, None] * \
+        rng.standard_normal((n, c, h, w))
+    return images.reshape(n, c * h * w), c
+
+# ==========================================================================================
+# Regularization (L2, L1, elastic net, the total objective, max norm, dropout, DropConnect)
+# ==========================================================================================
+
+# Keep probabilities for the statistical dropout properties. Keep/drop confusion cannot
+# be seen at p = 0.5 (p = 1 - p), and near p = 0 or 1 the effects of the bugs that matter
+# shrink to nothing, so the band where power is guaranteed is stated here and used to size
+# the samples: p in [P_MIN, 0.5 - P_GAP] or [0.5 + P_GAP, P_MAX], plus p = 0.5 itself
+# (where a forgotten 1/p is still visible). p = 1 has its own exact properties.
+P_MIN, P_MAX, P_GAP = 0.05, 0.95, 0.05
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Integer seeds for random components (drawn by Hypothesis, so failures replay)."""
+    return st.integers(0, 2**32 - 1)
+
+
+def reg_strengths(max_value: float = 10.0) -> st.SearchStrategy[float]:
+    """Regularization strengths lambda in {0} U [1e-4, max_value]."""
+    return st.one_of(st.just(0.0), st.floats(1e-4, max_value))
+
+
+def nonzero_floats(low: float, high: float) -> st.SearchStrategy[float]:
+    """Floats with low <= |v| <= high, either sign."""
+    mag = st.floats(low, high, allow_subnormal=False)
+    return st.tuples(mag, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+
+
+@st.composite
+def weight_matrices(draw, *, max_side: int = 6, bound: float = 10.0, gap: float = 0.0):
+    """Weights [fan_in x fan_out]; with ``gap`` > 0 every |w| >= gap (away from the kink of
+    |w| at 0, where central differences of the L1 penalty are meaningless)."""
+    fan_in = draw(st.integers(1, max_side), label="fan_in")
+    fan_out = draw(st.integers(1, max_side), label="fan_out")
+    elements = nonzero_floats(gap, bound) if gap > 0 else finite_floats(bound)
+    return draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=elements), label="W")
+
+
+@st.composite
+def weights_with_zeros(draw, *, max_side: int = 6):
+    """Weights with at least one entry exactly 0 (where the L1 subgradient is pinned)."""
+    W = draw(weight_matrices(max_side=max_side))
+    zeros = draw(hnp.arrays(np.bool_, W.shape), label="zero pattern")
+    zeros.flat[draw(st.integers(0, W.size - 1), label="forced zero")] = True
+    return np.where(zeros, 0.0, W)
+
+
+@st.composite
+def max_norm_cases(draw, *, max_side: int = 6):
+    """(W, c): columns of W with norms on both sides of the radius c (never within 1e-6
+    relative of c, so "inside" and "outside" are unambiguous); some columns may be 0."""
+    fan_in = draw(st.integers(1, max_side), label="fan_in")
+    fan_out = draw(st.integers(1, max_side), label="fan_out")
+    c = draw(st.floats(0.1, 10.0), label="c")
+    directions = draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=finite_floats(1.0)),
+                      label="directions")
+    ratios = draw(hnp.arrays(np.float64, (fan_out,), elements=st.one_of(
+        st.floats(0.0, 1.0 - 1e-6), st.floats(1.0 + 1e-6, 1e3))), label="norm / c")
+    norms = np.linalg.norm(directions, axis=0)
+    scale = np.where(norms > 0, ratios * c / np.where(norms > 0, norms, 1.0), 0.0)
+    W = directions * scale
+    # rescaling rounds: reject the (rare) draw whose computed norm lands too close to c
+    final = np.linalg.norm(W, axis=0)
+    assume(np.all((final == 0) | (np.abs(final / c - 1.0) > 1e-7)))
+    return W, c
+
+
+def keep_probabilities() -> st.SearchStrategy[float]:
+    """Keep probabilities p over (0, 1] for the exact (non-statistical) dropout properties:
+    [P_MIN, 1] plus the end point 1."""
+    return st.one_of(st.just(1.0), st.floats(P_MIN, 1.0))
+
+
+def distinguishable_keep_probabilities() -> st.SearchStrategy[float]:
+    """Keep probabilities for statistical properties: p = 0.5, or p in [P_MIN, 0.5 - P_GAP]
+    or [0.5 + P_GAP, P_MAX], where keep/drop confusion changes the keep rate by >= 2*P_GAP."""
+    return st.one_of(st.just(0.5), st.floats(P_MIN, 0.5 - P_GAP), st.floats(0.5 + P_GAP, P_MAX))
+
+
+@st.composite
+def dropout_inputs(draw, *, max_dims: int = 4, max_side: int = 5, bound: float = 1e3):
+    """Activations of any shape with 1..max_dims axes (a hidden layer, or the input layer:
+    X [N x D], images [N, C, H, W]); every |x| in [1e-3, bound] so a dropped unit (0) and
+    a kept one (x / p) can always be told apart."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, max_side=max_side),
+                 label="shape")
+    return draw(hnp.arrays(np.float64, shape, elements=nonzero_floats(1e-3, bound)),
+                label="x")
+
+
+@st.composite
+def tiled_activations(draw, *, n_units: int, max_width: int = 8):
+    """[M x D] activations: one row of D nonzero values drawn by Hypothesis, repeated for
+    M = ceil(n_units / D) rows (M even), so a statistic pools at least n_units units."""
+    width = draw(st.integers(1, max_width), label="D")
+    row = draw(hnp.arrays(np.float64, (width,), elements=nonzero_floats(1e-2, 1e2)),
+               label="row")
+    rows = -(-n_units // width)
+    rows += rows % 2
+    return np.tile(row, (rows, 1))
+
+
+@st.composite
+def network_params(draw, *, max_side: int = 4):
+    """(data_loss, params, grads) of a small two-layer net: W1 [D x H], b1 [H], W2 [H x C],
+    b2 [C], sometimes batchnorm's gamma1 / beta1 [H] (never regularized)."""
+    d, h, c = (draw(st.integers(1, max_side), label=k) for k in ("D", "H", "C"))
+    shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
+    if draw(st.booleans(), label="with batchnorm"):
+        shapes.update(gamma1=(h,), beta1=(h,))
+
+    def arrays(label):
+        return {k: draw(hnp.arrays(np.float64, s, elements=finite_floats(10.0)),
+                        label=f"{label} {k}") for k, s in shapes.items()}
+
+    params = arrays("param")
+    grads = arrays("grad")
+    data_loss = draw(st.floats(0.0, 100.0), label="data_loss")
+    return data_loss, params, grads
+
+
+@st.composite
+def probe_weights(draw, side: int):
+    """A [side x side] weight matrix with no zero entry, tiled from a block of at most 4 x 4
+    drawn by Hypothesis: probed with x = I, a DropConnect layer shows its effective
+    (masked, rescaled) weights, side**2 of them."""
+    rows, cols = draw(st.integers(1, 4), label="block rows"), draw(st.integers(1, 4),
+                                                                   label="block cols")
+    block = draw(hnp.arrays(np.float64, (rows, cols), elements=nonzero_floats(1e-2, 1e2)),
+                 label="W block")
+    return np.tile(block, (-(-side // rows), -(-side // cols)))[:side, :side]
+
+# ---------------------------------------------------------------------- Batch Normalization
+# Inputs of the notes' section "Batch Normalization" (properties/test_batch_normalization.py).
+
+
+def bn_eps() -> st.SearchStrategy[float]:
+    """eps for batch normalization: the default 1e-5, or anything from 1e-8 to 1.
+
+    Large values make eps's place (inside the square root) visible at ordinary scales.
+    """
+    return st.one_of(st.just(1e-5), st.floats(1e-8, 1.0))
+
+
+@st.composite
+def bn_raw_batches(draw, *, min_n: int = 1, max_n: int = 8, max_d: int = 5,
+                   bound: float = 10.0):
+    """x [N x D] drawn element by element: repeated values, constant features, N = 1 occur."""
+    n = draw(st.integers(min_n, max_n), label="N")
+    d = draw(st.integers(1, max_d), label="D")
+    return draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(bound)), label="x")
+
+
+@st.composite
+def bn_spread_batches(draw, *, min_n: int = 2, max_n: int = 8, max_d: int = 5,
+                      shape: tuple[int, ...] | None = None):
+    """x [N x D] (or ``shape``) of seeded gaussian columns: per-feature loc in [-10, 10]
+    and scale in [0.1, 10], so every feature has a spread far above rounding noise."""
+    if shape is None:
+        shape = (draw(st.integers(min_n, max_n), label="N"), draw(st.integers(1, max_d), label="D"))
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    features = shape[1]
+    loc = draw(hnp.arrays(np.float64, (features,), elements=st.floats(-10, 10)), label="loc")
+    log_scale = draw(hnp.arrays(np.float64, (features,), elements=st.floats(-1, 1)),
+                     label="log10 scale")
+    z = np.random.default_rng(seed).standard_normal(shape)
+    expand = (slice(None),) + (None,) * (len(shape) - 2)  # broadcast along axis 1
+    return loc[expand] + 10.0 ** log_scale[expand] * z
+
+
+def bn_affine_params(d: int, bound: float = 3.0) -> st.SearchStrategy:
+    """(gamma [d], beta [d]) with entries in [-bound, bound]."""
+    vec = hnp.arrays(np.float64, (d,), elements=finite_floats(bound))
+    return st.tuples(vec, vec)
+
+
+def bn_seeded_normal(seed: int, shape: tuple[int, ...]) -> np.ndarray:
+    """A standard normal array from an integer seed (upstream gradients, directions)."""
+    return np.random.default_rng(seed).standard_normal(shape)
 
 # ===================================================================== Loss functions (issue 8)
 # Inputs of the losses of the notes' section "Loss functions": multiclass scores with and

@@ -41,6 +41,8 @@ class Verdict:
     reproduce: str = ""
     duration_s: float = 0.0
     false_alarm_rate: float | None = None
+    # The calls of the shrunk counterexample, as data (nncheck.report.repro); failures only.
+    example: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -80,7 +82,8 @@ def classify_setup(item, marker, report, implementation) -> Verdict:
 def classify_call(item, marker, call, report, implementation) -> Verdict:
     verdict = _base(item, marker, "passed", report.duration)
     invariant = verdict.invariant.split("[")[0]
-    deviation = implementation.deviation_for(verdict.component, invariant) if implementation else None
+    deviation = (implementation.deviation_for(verdict.component, invariant)
+                 if implementation else None)
     if report.passed:
         if deviation is not None and deviation.kind == "mapped":
             verdict.status, verdict.message = "deviation", deviation.reason
@@ -96,7 +99,8 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
         verdict.status = "error"
     verdict.message = _truncate(_message(leaves) or str(report.longrepr))
     verdict.counterexample, verdict.reproduce = _hypothesis_notes(exc, leaves)
-    if verdict.status == "failed" and deviation is not None and deviation.kind == "expected-failure":
+    if (verdict.status == "failed" and deviation is not None
+            and deviation.kind == "expected-failure"):
         verdict.status = "deviation"
         verdict.message = f"{deviation.reason} (observed: {verdict.message})"
     return verdict

@@ -60,7 +60,12 @@ def render_markdown(report: dict) -> str:
                 out += ["Counterexample (shrunk by Hypothesis):", "", "```python",
                         inv["counterexample"], "```", ""]
             seed = f" --seed {run['seed']}" if run["seed"] is not None else ""
-            out += ["Re-run:", "", "```sh",
+            replay = []
+            if (inv.get("example") or {}).get("calls"):
+                replay = ["# replay the shrunk counterexample with numpy only (no Hypothesis):",
+                          f"nncheck repro report.json '{name}::{inv['invariant']}' -o repro.py",
+                          "python repro.py", "# re-run the property with the run's seed:"]
+            out += ["Re-run:", "", "```sh", *replay,
                     f"nncheck check --impl {impl['spec']} --component {name}{seed}", "```", ""]
             if inv["reproduce"]:
                 out += [inv["reproduce"], ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import platform
 import sys
 from collections import Counter
@@ -14,8 +15,11 @@ import nncheck
 from nncheck.contract import COMPONENTS
 from nncheck.verdict import SEVERITY, STATUSES, Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 _ENV_PACKAGES = ("numpy", "scipy", "hypothesis", "autograd", "pytest")
+# Reported only when installed: the ecosystems adapters wrap and the report's renderers.
+_OPTIONAL_PACKAGES = ("torch", "jax", "flax", "optax", "keras", "tensorflow", "scikit-learn",
+                      "jinja2", "matplotlib", "pytest-xdist")
 
 
 def environment() -> dict:
@@ -25,6 +29,11 @@ def environment() -> dict:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             packages[name] = None
+    for name in _OPTIONAL_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
     return {"python": sys.version.split()[0], "implementation": platform.python_implementation(),
             "platform": platform.platform(), "packages": packages}
 
@@ -33,8 +42,14 @@ def component_status(statuses: list[str]) -> str:
     return next(s for s in SEVERITY if s in statuses)
 
 
+def run_label() -> str | None:
+    """Which environment of a matrix this run is: NNCHECK_ENV_LABEL, else tox's env name."""
+    return os.environ.get("NNCHECK_ENV_LABEL") or os.environ.get("TOX_ENV_NAME") or None
+
+
 def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile: str,
-                 seed: int | None, duration_s: float) -> dict:
+                 seed: int | None, duration_s: float, conventions: dict | None = None,
+                 measurements: list | None = None) -> dict:
     """The report dict: run facts, summary counts and one entry per component."""
     by_component: dict[str, list[Verdict]] = {}
     for v in sorted(verdicts, key=lambda v: (list(COMPONENTS).index(v.component), v.invariant)):
@@ -56,29 +71,53 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
     return {
         "schema_version": SCHEMA_VERSION,
         "nncheck_version": nncheck.__version__,
-        "implementation": {**implementation.describe(), "spec": spec},
+        "implementation": {**implementation.describe(), "spec": spec,
+                           "conventions": dict(conventions or {})},
         "run": {
+            "label": run_label(),
             "profile": profile,
-            "seed": seed,
+            "seed": int(seed) if isinstance(seed, str) and seed.isdigit() else seed,
             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "duration_s": round(duration_s, 2),
         },
         "environment": environment(),
         "summary": summary,
         "components": components,
+        "measurements": list(measurements or []),
     }
 
 
 def write_report(report: dict, directory: str | Path) -> Path:
-    """Write report.json and report.md into ``directory`` (created if needed)."""
+    """Write report.json, report.md and (with jinja2) report.html into ``directory``.
+
+    Without jinja2 (the ``report`` extra) report.html is skipped with a warning; the JSON
+    and markdown are always written.
+    """
     from nncheck.report.markdown import render_markdown
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "report.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     (directory / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    write_html(report, directory / "report.html")
     return path
+
+
+def write_html(report: dict, path: str | Path) -> bool:
+    """Render report.html if jinja2 is installed; warn and return False otherwise."""
+    import warnings
+
+    from nncheck.report.html import render_html
+
+    try:
+        page = render_html(report)
+    except ImportError as exc:  # jinja2 (the report extra) is missing
+        warnings.warn(f"nncheck: report.html skipped ({exc}); install 'nncheck[report]'",
+                      stacklevel=2)
+        return False
+    Path(path).write_text(page, encoding="utf-8")
+    return True
 
 
 def load_report(path: str | Path) -> dict:
@@ -88,3 +127,17 @@ def load_report(path: str | Path) -> dict:
         raise ValueError(f"{path}: report schema {data.get('schema_version')!r} is not "
                          f"compatible with {SCHEMA_VERSION}")
     return data
+
+
+def schema() -> dict:
+    """The JSON Schema of report.json (nncheck/report/schema.json)."""
+    return json.loads((Path(__file__).parent / "schema.json").read_text(encoding="utf-8"))
+
+
+def validate_report(report: dict) -> None:
+    """Raise jsonschema.ValidationError unless ``report`` follows the schema (needs jsonschema)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(
+        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(report)
