@@ -257,14 +257,11 @@ def _float64(value, what: str) -> np.ndarray:
 class _Evaluator:
     """Evaluates the forward at perturbed inputs, counting calls and pinning randomness."""
 
-    def __init__(self, fn: Callable, values: list[np.ndarray], seed: int | None, pin: bool,
-                 complex_ok: bool = False):
+    def __init__(self, fn: Callable, seed: int | None):
         self.fn = fn
-        self.values = values
         self.seed = seed
-        self.pin = pin and seed is not None
+        self.pin = seed is not None
         self.count = 0
-        self.complex_ok = complex_ok
 
     def raw(self, args: Sequence[np.ndarray]) -> Any:
         if self.pin:
@@ -273,11 +270,6 @@ class _Evaluator:
         self.count += 1
         return self.fn(*args)
 
-    def args_with(self, i: int, replacement: np.ndarray) -> list[np.ndarray]:
-        args = list(self.values)
-        args[i] = replacement
-        return args
-
 
 @dataclass
 class _Projection:
@@ -285,6 +277,8 @@ class _Projection:
 
     value: Callable[[Sequence[np.ndarray]], tuple[Any, float]]  # -> (value, magnitude)
     grads: list[np.ndarray]
+    values: list[np.ndarray]  # the unperturbed inputs
+    evaluator: _Evaluator
 
 
 def _scalar_value(out: Any, label: str) -> Any:
@@ -441,16 +435,12 @@ def _element(rep: InputReport, i: int, x: np.ndarray, flat: int, projection: _Pr
 
 def _full(rep: InputReport, i: int, x: np.ndarray, projection: _Projection, rtol: float,
           atol: float, complex_step: bool) -> None:
-    values = projection_values(projection)
+    values = projection.values
     for flat in range(x.size):
         el = _element(rep, i, x, flat, projection, values, rtol, atol, complex_step)
         rep.elements.append(el)
         if not el.passed:
             rep.bad.append(el)
-
-
-def projection_values(projection: _Projection) -> list[np.ndarray]:
-    return projection.value.values  # type: ignore[attr-defined]
 
 
 def _direction(rng: np.random.Generator, kind: str, shape) -> np.ndarray:
@@ -466,7 +456,7 @@ def _directional(rep: InputReport, i: int, x: np.ndarray, proj: Callable[[int], 
     for k in range(directions):
         kind = "rademacher" if k % 2 == 0 else "gaussian"
         projection = proj(k)
-        values = projection_values(projection)
+        values = projection.values
         w = _direction(rng, kind, x.shape) * scale
         g = projection.grads[i]
         a = float(np.sum(g * w))
@@ -507,7 +497,7 @@ def _localise(rep: InputReport, i: int, x: np.ndarray, w: np.ndarray, projection
     tol_el = (atol + rtol * np.abs(g)) * np.abs(wf)
     t = 1e-20 if complex_step else EPS ** (1.0 / 3.0)
     budget = LOCALISATION_BUDGET
-    start = _counter(projection)
+    start = projection.evaluator.count
     seen: set[int] = set()
 
     def numeric_on(idx: np.ndarray) -> float:
@@ -531,7 +521,7 @@ def _localise(rep: InputReport, i: int, x: np.ndarray, w: np.ndarray, projection
     stack: list[tuple[np.ndarray, float]] = [(np.arange(wf.size), mismatch)]
     exhausted = False
     while stack:
-        if _counter(projection) - start > budget:
+        if projection.evaluator.count - start > budget:
             exhausted = True
             break
         idx, mism = stack.pop()
@@ -561,10 +551,6 @@ def _localise(rep: InputReport, i: int, x: np.ndarray, w: np.ndarray, projection
         else:
             rep.note = ("a directional mismatch could not be pinned on any element (the errors "
                         "of all elements are within tolerance; they only add up along u)")
-
-
-def _counter(projection: _Projection) -> int:
-    return projection.value.evaluator.count  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------- public entry points
@@ -641,16 +627,13 @@ def check_gradients(f: Callable[..., Any], inputs, grads, *, name: str = "gradie
     """
     names, values = _as_inputs(inputs)
     analytic = _as_grads(grads, names, values, name)
-    complex_ok = mode.startswith("complex")
-    ev = _Evaluator(f, values, seed, pin=True, complex_ok=complex_ok)
+    ev = _Evaluator(f, seed)
 
     def value(args):
         out = _scalar_value(ev.raw(args), name)
         return out, abs(out)
 
-    value.values = values  # type: ignore[attr-defined]
-    value.evaluator = ev  # type: ignore[attr-defined]
-    projection = _Projection(value, analytic)
+    projection = _Projection(value, analytic, values, ev)
     state = _saved_global_rng()
     try:
         return _run(name, "scalar", names, values, lambda k: projection, ev, mode=mode,
@@ -687,8 +670,7 @@ def check_layer(forward: Callable[..., Any], backward: Callable[[np.ndarray], An
     ``v_k^T J u`` against ``u . backward(v_k)``. Other options as :func:`check_gradients`.
     """
     names, values = _as_inputs(inputs)
-    complex_ok = mode.startswith("complex")
-    ev = _Evaluator(forward, values, seed, pin=True, complex_ok=complex_ok)
+    ev = _Evaluator(forward, seed)
     rng = _rng(seed)
     state = _saved_global_rng()
     try:
@@ -725,9 +707,7 @@ def check_layer(forward: Callable[..., Any], backward: Callable[[np.ndarray], An
                 prod = v * out
                 return np.sum(prod), float(np.sum(np.abs(prod)))
 
-            value.values = values  # type: ignore[attr-defined]
-            value.evaluator = ev  # type: ignore[attr-defined]
-            return _Projection(value, grads)
+            return _Projection(value, grads, values, ev)
 
         return _run(name, "layer", names, values, projections, ev, mode=mode,
                     directions=directions, rtol=rtol, atol=atol, seed=seed, rng=rng,
@@ -751,7 +731,7 @@ def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *,
     ``seed`` pins numpy's and python's global RNGs before every evaluation.
     """
     x = _float64(x, "x")
-    ev = _Evaluator(f, [x], seed, pin=True)
+    ev = _Evaluator(f, seed)
     grad = np.zeros_like(x)
     state = _saved_global_rng()
     try:
@@ -818,7 +798,7 @@ def taylor_test(f: Callable[..., Any], inputs, grads, *, name: str = "gradient",
     """
     names, values = _as_inputs(inputs)
     analytic = _as_grads(grads, names, values, name)
-    ev = _Evaluator(f, values, seed, pin=True)
+    ev = _Evaluator(f, seed)
     rng = _rng(seed)
     ds = [rng.standard_normal(v.shape) * np.maximum(np.abs(v), 1.0) for v in values]
     gd = float(sum(np.sum(g * d) for g, d in zip(analytic, ds, strict=True)))
@@ -965,3 +945,49 @@ def check_three_way(forward: Callable[..., Any], grads, reference_forward: Calla
     if raise_on_failure and not result.passed:
         raise GradientMismatch(result.message())
     return result
+
+
+# ---------------------------------------------------------------------- command line
+
+def load_target(spec: str) -> Callable:
+    """``pkg.mod:function`` or ``path/to/file.py:function`` -> the callable (UsageError if not)."""
+    import importlib
+    from pathlib import Path
+
+    from nncheck.errors import UsageError
+
+    module_part, sep, attr = spec.rpartition(":")
+    if not sep or not module_part or not attr:
+        raise UsageError(f"expected MODULE:FUNCTION or FILE.py:FUNCTION, got {spec!r}")
+    if module_part.endswith(".py"):
+        from nncheck.adapters.module import load_file_as_module
+
+        path = Path(module_part).expanduser()
+        if not path.is_file():
+            raise UsageError(f"file not found: {module_part}")
+        module = load_file_as_module(path)
+    else:
+        try:
+            module = importlib.import_module(module_part)
+        except ModuleNotFoundError as exc:
+            raise UsageError(f"cannot import {module_part!r}: {exc}") from None
+        except Exception as exc:  # the user's module failed while importing
+            raise UsageError(f"importing {module_part!r} failed: "
+                             f"{type(exc).__name__}: {exc}") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise UsageError(f"{module_part} has no function {attr!r}")
+    return fn
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"4,3"`` -> (4, 3); ``"name=4,3"`` is accepted by the caller; UsageError otherwise."""
+    from nncheck.errors import UsageError
+
+    try:
+        shape = tuple(int(p) for p in text.replace("x", ",").split(",") if p.strip())
+    except ValueError:
+        raise UsageError(f"--shape takes comma-separated positive integers, got {text!r}") from None
+    if not shape or any(n <= 0 for n in shape):
+        raise UsageError(f"--shape takes comma-separated positive integers, got {text!r}")
+    return shape
