@@ -362,7 +362,10 @@ def _probe(phi: Callable[[float], tuple[float, float]], phi0: Callable[[], tuple
                             and nonsmooth / (2 * step) > tol(abs(c1)))
     if kink:
         left, right = (f0 - fm) / t, (fp - f0) / t
-        lo, hi = min(left, right), max(left, right)
+        # A one-sided slope of a curved piece is off by ~t f''/2; extrapolating from t and
+        # t/2 removes that. The interval spans the raw and the extrapolated slopes.
+        left_x, right_x = 2 * (f0 - fm2) * 2 / t - left, 2 * (fp2 - f0) * 2 / t - right
+        lo, hi = min(left, right, left_x, right_x), max(left, right, left_x, right_x)
         slack = tol(max(abs(lo), abs(hi))) + slope_noise
         passed = bool(lo - slack <= a <= hi + slack) or kinks == "report"
         gap = 0.0 if lo <= a <= hi else min(abs(a - lo), abs(a - hi))

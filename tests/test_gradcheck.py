@@ -20,6 +20,7 @@ from nncheck import gradcheck as gc
 from nncheck.cli import main
 from nncheck.gradcheck import GradientMismatch
 from nncheck.reference.losses import softmax_loss, softmax_loss_forward, svm_loss
+from nncheck.strategies import arrays_at_kinks, kink_free_arrays, weights_by_column_norm
 
 # ----------------------------------------------------------------- functions under check
 
@@ -529,6 +530,55 @@ def test_random_smooth_problems_pass_when_right_and_fail_when_off(seed, n, d, sc
         bad[big] *= 1 + 1e-4
         with pytest.raises(GradientMismatch):  # (directions dilute one element's error)
             gc.check_gradient(f, x, bad, seed=seed, mode="full")
+
+
+# ---------------------------------------------------------------- kink strategies + engine
+
+def relu_forward(x):
+    return np.maximum(x, 0.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=kink_free_arrays((3, 5), bound=5.0, gap=1e-3))
+def test_kink_free_relu_checks_without_kinks(x):
+    assert np.all(np.abs(x) > 1e-3)
+    result = gc.check_layer(relu_forward, lambda d: d * (x > 0), {"x": x}, mode="full")
+    assert result.passed and not result.kinks
+
+
+@settings(max_examples=25, deadline=None)
+@given(x=arrays_at_kinks((3, 5), bound=5.0), seed=st.integers(0, 2**32 - 1))
+def test_relu_subgradient_exactly_at_kinks(x, seed):
+    """ReLU's documented subgradient 0 at x = 0 lies between the one-sided slopes 0 and 1;
+    a subgradient of 2 does not."""
+    assert np.any(x == 0)
+    for mode in ("full", "directional"):
+        gc.check_layer(relu_forward, lambda d: d * (x > 0), {"x": x}, mode=mode, seed=seed)
+    with pytest.raises(GradientMismatch, match="kink crossed: yes"):
+        gc.check_layer(relu_forward, lambda d: d * np.where(x == 0, 2.0, x > 0), {"x": x},
+                       mode="full", seed=seed)
+
+
+@settings(max_examples=20, deadline=None)
+@given(w=weights_by_column_norm(on_sphere=True), away=weights_by_column_norm())
+def test_max_norm_projection_on_and_off_the_sphere(w, away):
+    c = 3.0
+
+    def project(w):
+        return w * np.minimum(1.0, c / np.linalg.norm(w, axis=0))
+
+    def backward_for(w):
+        def backward(dout):
+            norms = np.linalg.norm(w, axis=0)
+            outside = norms > c
+            radial = np.where(outside, c * np.sum(dout * w, axis=0) / norms**3, 0.0)
+            return dout * np.where(outside, c / norms, 1.0) - w * radial
+        return backward
+
+    assert np.all(np.abs(np.linalg.norm(away, axis=0) / c - 1) > 1e-3 * 0.99)
+    assert not gc.check_layer(project, backward_for(away), {"W": away}, mode="full").kinks
+    assert np.any(np.isclose(np.linalg.norm(w, axis=0), c, rtol=1e-12))
+    gc.check_layer(project, backward_for(w), {"W": w}, mode="full")  # kink: between slopes
 
 
 # -------------------------------------------------------------------------------- the CLI
