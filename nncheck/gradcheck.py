@@ -427,13 +427,16 @@ def _tol_fn(rtol: float, atol: float) -> Callable[[float], Callable[[float], flo
 
 
 def tolerances(rtol: float | None, atol: float | None, mode: str = "auto") -> tuple[float, float]:
-    """The (rtol, atol) a check uses: both given, or the defaults of the mode (never one)."""
-    if (rtol is None) != (atol is None):
-        raise ValueError("rtol and atol go together: give both or neither")
-    if rtol is None or atol is None:
-        if mode.startswith("complex"):
-            return COMPLEX_RTOL, COMPLEX_ATOL
-        return DEFAULT_RTOL, DEFAULT_ATOL
+    """The (rtol, atol) pair a check uses: the mode's defaults for whichever is not given.
+
+    A check always applies both: an rtol alone fails on values near 0, an atol alone is
+    meaningless at any other scale.
+    """
+    complex_mode = mode.startswith("complex")
+    if rtol is None:
+        rtol = COMPLEX_RTOL if complex_mode else DEFAULT_RTOL
+    if atol is None:
+        atol = COMPLEX_ATOL if complex_mode else DEFAULT_ATOL
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
     return float(rtol), float(atol)
