@@ -16,7 +16,7 @@ user's guide; in short:
   functions analytic in their inputs.
 * **Verdict per element**: ``|a - n| <= atol + rtol * max(|a|, |n|)``, i.e. the relative
   error ``|a - n| / max(|a|, |n|, tiny)`` is at most ``rtol`` unless both values are
-  below ``atol / rtol``. ``rtol`` and ``atol`` are always given together.
+  below ``atol / rtol``. ``rtol`` and ``atol`` are always applied together.
 * **Directional mode** (the default for inputs with more than ``FULL_MODE_MAX_SIZE``
   elements): a few random directions ``u`` per input (Rademacher, then Gaussian),
   comparing the analytic ``<g, u>`` with the numeric directional derivative: two forward
@@ -26,7 +26,7 @@ user's guide; in short:
 * **Kinks** (max, ReLU, hinge, |w|, max-norm): when the finite-difference stencil crosses a
   non-differentiable point (the second difference does not shrink like ``h**2`` when ``h``
   is halved, the test Chainer uses), the element is judged by the one-sided slopes instead:
-  the analytic value must lie between them. The kink is reported, not failed.
+  the analytic value must lie between them. The kink is reported instead of a false failure.
 * :func:`taylor_test`: the remainder ``|f(x + t d) - f(x) - t <g, d>|`` falls like ``t**2``
   for a right gradient and like ``t`` for a wrong one; the measured slope is a second
   opinion that needs no tolerance.
@@ -580,10 +580,11 @@ def _localise(rep: InputReport, i: int, x: np.ndarray, w: np.ndarray, projection
     """Bisect the coordinates of the failing direction ``w`` down to single elements.
 
     The mismatch of a set of coordinates S is <g_S, w_S> - D_{w_S} G: it is measured for the
-    first half of S with two evaluations and obtained for the second half by subtraction
-    (both are linear in w). Halves whose mismatch exceeds their own tolerance are explored,
-    the worse first, until single elements, which are then checked coordinate-wise (with
-    kink detection). The evaluation budget caps the count of disagreeing elements.
+    first half of S with four evaluations (a Richardson pair) and obtained for the second
+    half by subtraction (both are linear in w). Halves whose mismatch exceeds their own
+    tolerance are explored, the worse first, until single elements, which are then checked
+    coordinate-wise (with kink detection). The evaluation budget caps the count of
+    disagreeing elements.
     """
     rtol, atol, complex_step = cfg.rtol, cfg.atol, cfg.complex_step
     g = projection.grads[i].reshape(-1)

@@ -130,6 +130,9 @@ def test_accepts_right_batchnorm_layer(mode):
 def test_old_signature_still_works():
     f, s, g = softmax_problem()
     gc.check_gradient(f, s, g, name="softmax dscores", rtol=1e-5, atol=1e-8)
+    result = gc.check_gradient(f, s, g, name="softmax dscores", atol=1e-8)  # rtol: default
+    assert (result.rtol, result.atol) == (gc.DEFAULT_RTOL, 1e-8)
+    assert gc.tolerances(None, None, "complex") == (gc.COMPLEX_RTOL, gc.COMPLEX_ATOL)
     assert gc.DEFAULT_RTOL < 1e-4  # the documented threshold rejects a relative 1e-4
 
 
