@@ -90,6 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("report", metavar="REPORT", help="report.json (or its folder)")
     render.add_argument("-o", "--output", default=None, metavar="DIR",
                         help="where to write (default: beside the report)")
+    grad = sub.add_parser(
+        "gradcheck", help="check a function's gradient against finite differences",
+        description="Scalar form: FUNCTION(*inputs, **kwargs) returns (value, grad) (one grad "
+                    "per input, a tuple for several). Layer form (--backward): FUNCTION returns "
+                    "out or (out, cache) and BACKWARD(dout[, cache]) returns the input "
+                    "gradients. Inputs are drawn standard normal (times --scale) from --seed. "
+                    "Exit 0 gradient right, 1 wrong (or the function raised), 2 usage error.")
+    grad.add_argument("function", metavar="FUNCTION",
+                      help="pkg.mod:function or path/to/file.py:function")
+    grad.add_argument("--shape", action="append", required=True, metavar="[NAME=]D1,D2,...",
+                      help="shape of one input, in call order (repeat for several inputs)")
+    grad.add_argument("--backward", default=None, metavar="FUNCTION",
+                      help="layer form: the backward function (pkg.mod:function)")
+    grad.add_argument("--seed", type=int, default=0,
+                      help="seed for the inputs and directions; also re-seeds numpy's global RNG "
+                           "before every call (default: %(default)s)")
+    grad.add_argument("--mode", default="auto",
+                      choices=["auto", "directional", "full", "complex", "complex-full"],
+                      help="default: %(default)s (full up to 16 elements, else directional)")
+    grad.add_argument("--directions", type=int, default=2, help="directions per input")
+    grad.add_argument("--rtol", type=float, default=None, help="relative tolerance (with --atol)")
+    grad.add_argument("--atol", type=float, default=None, help="absolute tolerance (with --rtol)")
+    grad.add_argument("--scale", type=float, default=1.0, help="std of the drawn inputs")
+    grad.add_argument("--kwargs", default="{}", metavar="JSON",
+                      help='constant keyword arguments, e.g. \'{"y": [0, 2, 1, 0]}\'')
+    grad.add_argument("--taylor", action="store_true",
+                      help="also run the Taylor-remainder slope test (scalar form)")
     return parser
 
 
@@ -102,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_repro(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "gradcheck":
+            return cmd_gradcheck(args)
         return cmd_list(args)
     except UsageError as exc:
         print(f"nncheck: error: {exc}".replace("nncheck: error: nncheck", "nncheck"),
@@ -255,6 +284,72 @@ def cmd_report(args: argparse.Namespace) -> int:
     if write_html(report, out / "report.html"):
         print(out / "report.html")
     return EXIT_CONFORMS
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    """``nncheck gradcheck``: one gradient check from the command line (see docs/gradcheck.md)."""
+    import numpy as np
+
+    from nncheck import gradcheck as gc
+
+    if (args.rtol is None) != (args.atol is None):
+        raise UsageError("--rtol and --atol go together: give both or neither")
+    if args.directions < 1 or not np.isfinite(args.scale) or args.scale <= 0:
+        raise UsageError("--directions must be >= 1 and --scale a positive number")
+    try:
+        kwargs = json.loads(args.kwargs)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--kwargs is not valid JSON: {exc}") from None
+    if not isinstance(kwargs, dict):
+        raise UsageError("--kwargs must be a JSON object")
+    kwargs = {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    fn = gc.load_target(args.function)
+    backward = gc.load_target(args.backward) if args.backward else None
+    rng = np.random.default_rng(args.seed)
+    inputs = {}
+    for j, text in enumerate(args.shape):
+        name, sep, dims = text.rpartition("=")
+        name = name.strip() if sep else f"input{j}"
+        if name in inputs:
+            raise UsageError(f"two inputs are named {name!r}")
+        inputs[name] = rng.standard_normal(gc.parse_shape(dims)) * args.scale
+    tol = {} if args.rtol is None else {"rtol": args.rtol, "atol": args.atol}
+    opts = dict(name=args.function, mode=args.mode, directions=args.directions, seed=args.seed,
+                raise_on_failure=False, **tol)
+    label = args.function
+    try:
+        if backward is not None:
+            result = gc.check_layer(lambda *a: fn(*a, **kwargs), backward, inputs, **opts)
+            taylor = None
+        else:
+            out = fn(*inputs.values(), **kwargs)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise UsageError(f"{label} must return (value, grad) (or pass --backward for "
+                                 f"the layer form); it returned {type(out).__name__}")
+            grads = out[1]
+            if len(inputs) > 1 and not isinstance(grads, (tuple, list)):
+                raise UsageError(f"{label} takes {len(inputs)} inputs, so its grad must be a "
+                                 f"tuple of {len(inputs)} arrays")
+
+            def value(*a):
+                return fn(*a, **kwargs)[0]
+
+            result = gc.check_gradients(value, inputs, grads, **opts)
+            taylor = (gc.taylor_test(value, inputs, grads, name=label, seed=args.seed,
+                                     raise_on_failure=False) if args.taylor else None)
+    except UsageError:
+        raise
+    except gc.GradientMismatch as exc:  # malformed gradients (shape, NaN, None)
+        print(f"nncheck: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILS
+    except Exception as exc:  # the function raised, or returned something unusable
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"nncheck: {label}: {type(exc).__name__}: {text}", file=sys.stderr)
+        return EXIT_FAILS
+    print(result.message())
+    ok = result.passed
+    if taylor is not None:
+        print(taylor.message())
+        ok = ok and taylor.passed
+    return EXIT_CONFORMS if ok else EXIT_FAILS
 
 
 if __name__ == "__main__":  # pragma: no cover
