@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                     else "sklearn PCA(whiten).fit_transform")
             print(f"{dtype:8} {name:30.30} {r['fit_s']:7.2f} {r['transform_s']:9.2f} "
                   f"{r['total_s']:8.2f} {r['peak_rss'] / 1e9:8.2f} {extra / 1e9:8.2f} "
-                  f"{r['peak_rss'] / r['data_bytes']:9.2f} {extra / r['data_bytes']:10.2f}")
+                  f"{r['peak_rss'] / r['data_bytes']:9.2f} {extra / r['data_bytes']:10.2f}",
+                  flush=True)
         if "sklearn" in totals:
             ratio = totals["reference"] / totals["sklearn"]
             print(f"{dtype:8} reference / sklearn time: {ratio:.2f}x")
