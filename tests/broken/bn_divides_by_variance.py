@@ -1,7 +1,5 @@
 """Batch normalization that divides by the variance instead of the standard deviation."""
 
-import numpy as np
-
 
 def batchnorm_train(x, gamma, beta, eps=1e-5):
     mu = x.mean(axis=0)

@@ -1,7 +1,9 @@
 """Spatial batchnorm backward that reshapes dout to columns without moving C last."""
 
-from nncheck.reference.batchnorm import batchnorm_backward_alt
-from nncheck.reference.batchnorm import spatial_batchnorm_train  # a correct forward
+from nncheck.reference.batchnorm import (
+    batchnorm_backward_alt,
+    spatial_batchnorm_train,  # a correct forward
+)
 
 
 def spatial_batchnorm_backward(dout, cache):
