@@ -348,9 +348,10 @@ def test_proportion_message_gives_clopper_pearson_interval():
     assert "observed 3 of 40" in str(info.value) and "alpha=0.001" in str(info.value)
 
 
-@pytest.mark.parametrize("p", [0.1, 0.3, 1 / 3, 0.7, 19 / 20, 29 / 30, 0.999])
+@pytest.mark.parametrize("p", [1 / 19, 9 / 19, 7 / 20, 2 / 23, 0.3, 29 / 30])
 def test_detect_a_rate_of_one_despite_rounding(p):
-    """p * (1 + (1 - p) / p) can round to just above 1; it means a rate of exactly 1."""
+    """p * (1 + (1 - p) / p) rounds to just above 1 for 1/19, 9/19, 7/20, 2/23: it means
+    a rate of exactly 1."""
     n = S.samples_to_detect((1 - p) / p, kind="proportion", p=p)
     assert S.detection_power(n, (1 - p) / p, kind="proportion", p=p) == 1.0
     assert rejects(S.assert_proportion, n, n, p)
