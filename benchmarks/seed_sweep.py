@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.monotonic() - started:.0f} s")
     print(f"invariant-runs: {invariant_runs}, failures: {n_fail}")
     print(f"observed false-alarm rate per invariant-run: {n_fail / invariant_runs:.3g} "
-          f"(95 % upper bound {upper:.3g}; per Hypothesis example at most "
+          f"(95 % upper bound {upper:.3g}; per Hypothesis example about "
           f"{upper / examples:.3g})")
     for key, count in sorted(failures.items()):
         print(f"  {key}: {count}")
