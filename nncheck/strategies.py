@@ -219,9 +219,12 @@ def image_batches(draw, *, max_n: int = 6, max_channels: int = 4, max_side: int 
 P_MIN, P_MAX, P_GAP = 0.05, 0.95, 0.05
 
 
+SEED_MAX = 2**32 - 1
+
+
 def seeds() -> st.SearchStrategy[int]:
     """Integer seeds for random components (drawn by Hypothesis, so failures replay)."""
-    return st.integers(0, 2**32 - 1)
+    return st.integers(0, SEED_MAX)
 
 
 def reg_strengths(max_value: float = 10.0) -> st.SearchStrategy[float]:
@@ -672,14 +675,6 @@ def weights_by_column_norm(draw, *, max_fan_in: int = 6, max_fan_out: int = 6,
 # ----------------------------------------------------------------------------------------
 # Weight Initialization (issue 4): seeds and layer sizes over a wide range
 # ----------------------------------------------------------------------------------------
-
-SEED_MAX = 2**32 - 1
-
-
-def seeds() -> st.SearchStrategy[int]:
-    """An integer seed for a random component (the contract's ``seed`` argument)."""
-    return st.integers(0, SEED_MAX)
-
 
 def wide_sizes(low: int = 1, high: int = 1024) -> st.SearchStrategy[int]:
     """A layer size spread over orders of magnitude: first an octave [2^e, 2^(e+1)), then a
