@@ -152,7 +152,7 @@ def test_counterexamples_survive_xdist(tmp_path):
     from nncheck.api import check
 
     report = check(str(BROKEN), components=["svm_loss"], profile="dev", seed=0,
-                   report_dir=tmp_path, extra=["-n", "2"])
+                   report_dir=tmp_path, workers=2)
     validate_report(report)
     found = {f["id"]: f for f in failures(report)}
     assert MUST_FAIL <= set(found)
