@@ -82,6 +82,7 @@ _INIT = "nncheck.reference.initialization"
 _BN = "nncheck.reference.batchnorm"
 _REG = "nncheck.reference.regularization"
 _LOSS = "nncheck.reference.losses"
+_LIN = "nncheck.reference.linear_classifiers"
 
 _ESTIMATOR = (ROWS_ARE_EXAMPLES, TRAIN_ONLY, POPULATION)
 _INIT_CONV = (W_LAYOUT, SEEDED)
@@ -259,6 +260,19 @@ COMPONENTS: dict[str, Component] = {
            (MEAN_OVER_N, "unary is [N x T x K]: a sequence of T positions with K labels; the "
             "score of a sequence is the sum of its unary scores"),
            f"{_LOSS}:structured_svm_loss"),
+        # ------------------------------------ Loss functions + Regularization: linear classifiers
+        # The course's linear-classifier forms (issue 9): scores X @ W, a data loss and an L2
+        # penalty on W in one call. The penalty follows this contract's L2 convention (1/2);
+        # the course writes reg * sum(W * W), which its adapter maps (reg -> reg / 2).
+        _c("linear_svm_loss", LOSSES, "linear_svm_loss(W, X, y, reg) -> (loss, dW)",
+           "Weston-Watkins hinge of the scores X @ W, plus 0.5 * reg * sum(W**2)",
+           ("scalar", "like:W"), (MEAN_OVER_N, W_LAYOUT, "margin is 1",
+                                  "L2 penalty is 1/2 * lambda * w^2"),
+           f"{_LIN}:linear_svm_loss"),
+        _c("linear_softmax_loss", LOSSES, "linear_softmax_loss(W, X, y, reg) -> (loss, dW)",
+           "softmax cross-entropy of the scores X @ W, plus 0.5 * reg * sum(W**2)",
+           ("scalar", "like:W"), (MEAN_OVER_N, W_LAYOUT, "L2 penalty is 1/2 * lambda * w^2"),
+           f"{_LIN}:linear_softmax_loss"),
     ]
 }
 
