@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
                        help="extra arguments for pytest, after --")
 
+    template = sub.add_parser("template", help="write a starter implementation of the contract")
+    template.add_argument("file", metavar="FILE", help="the .py file to create (never overwritten)")
+
     listing = sub.add_parser("list", help="print the contract's components and invariants")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.add_argument("--adapters", action="store_true", help="list the adapters instead")
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "template":
+            return cmd_template(args)
         return cmd_list(args)
     except UsageError as exc:
         print(f"nncheck: error: {exc}".replace("nncheck: error: nncheck", "nncheck"),
@@ -113,6 +118,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "implementation"
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from nncheck.template import write_template
+
+    path = write_template(args.file)
+    print(f"wrote {path}: fill in the functions, then run: nncheck check --impl {path}")
+    return EXIT_CONFORMS
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -133,9 +133,46 @@ def test_layers_adapter_by_name(tmp_path):
 
 def test_absent_course_functions_are_not_implemented(tmp_path):
     partial = tmp_path / "partial_layers.py"
-    partial.write_text("import numpy as np\n\ndef svm_loss_naive(W, X, y, reg):\n"
-                       "    raise NotImplementedError\n", encoding="utf-8")
+    partial.write_text("def svm_loss_naive(W, X, y, reg):\n"
+                       "    raise NotImplementedError  # a stub: not implemented\n\n"
+                       "def softmax_loss_naive(W, X, y, reg):\n"
+                       "    raise ValueError('oops')  # a real error\n", encoding="utf-8")
     impl = load(str(partial))
-    assert sorted(impl.functions) == ["linear_svm_loss"]
-    report = check(str(partial), components=["linear_svm_loss", "softmax_loss"], seed=0)
-    assert _statuses(report) == {"linear_svm_loss": "error", "softmax_loss": "not-implemented"}
+    assert sorted(impl.functions) == ["linear_softmax_loss", "linear_svm_loss"]
+    report = check(str(partial), seed=0,
+                   components=["linear_svm_loss", "linear_softmax_loss", "softmax_loss"])
+    assert _statuses(report) == {"linear_svm_loss": "not-implemented",
+                                 "linear_softmax_loss": "error",
+                                 "softmax_loss": "not-implemented"}
+
+
+# ------------------------------------------------------------------------ nncheck template
+
+def test_template_loads_and_reports_everything_not_implemented(tmp_path, capsys):
+    import ast
+
+    from nncheck.cli import main
+    from nncheck.contract import COMPONENTS
+
+    path = tmp_path / "mine.py"
+    assert main(["template", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    defined = [n.name for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)]
+    assert defined == list(COMPONENTS)  # generated from the contract: never stale
+    impl = load(str(path))
+    assert sorted(impl.functions) == sorted(COMPONENTS)
+    report = check(str(path), seed=0, profile="dev")
+    summary = report["summary"]
+    assert summary["total"] > 0
+    assert summary["not-implemented"] == summary["total"], _statuses(report)
+
+
+def test_template_refuses_to_overwrite(tmp_path, capsys):
+    from nncheck.cli import main
+
+    path = tmp_path / "mine.py"
+    path.write_text("# my work\n", encoding="utf-8")
+    assert main(["template", str(path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == "# my work\n"
+    assert main(["template", str(tmp_path / "mine.txt")]) == 2
