@@ -44,6 +44,10 @@ W_LAYOUT = "weights are [fan_in x fan_out], scores s = x @ W, a neuron is a colu
 KEEP_P = "p is the probability of KEEPING a unit"
 MEAN_OVER_N = "data loss is the mean over the N examples of the per-example losses"
 SEEDED = "takes an integer seed: same seed, same output"
+L2_HALF = "L2 penalty is 1/2 * lambda * w^2 (gradient lambda * w)"
+DROPOUT_MODE = "mode is 'train' or 'test'"
+DROPOUT_ANY_SHAPE = ("x may have any shape: a hidden layer [N x H], or the input layer itself "
+                     "(X [N x D], images [N, C, H, W]); every unit has its own mask entry")
 
 
 @dataclass(frozen=True)
@@ -178,15 +182,27 @@ COMPONENTS: dict[str, Component] = {
         # -------------------------------------------------------------------- Regularization
         _c("l2_penalty", REGULARIZATION, "l2_penalty(W, reg) -> (penalty, dW)",
            "0.5 * reg * sum(W**2), gradient reg * W",
-           ("scalar", "like:W"), ("L2 penalty is 1/2 * lambda * w^2",),
-           f"{_REG}:l2_penalty"),
+           ("scalar", "like:W"), (L2_HALF,), f"{_REG}:l2_penalty"),
         _c("l1_penalty", REGULARIZATION, "l1_penalty(W, reg) -> (penalty, dW)",
            "reg * sum(|W|), subgradient reg * sign(W) (0 at w = 0)",
-           ("scalar", "like:W"), (), f"{_REG}:l1_penalty"),
+           ("scalar", "like:W"), ("the subgradient at w = 0 is 0",), f"{_REG}:l1_penalty"),
         _c("elastic_net_penalty", REGULARIZATION,
            "elastic_net_penalty(W, reg_l1, reg_l2) -> (penalty, dW)",
            "reg_l1 * sum(|W|) + reg_l2 * sum(W**2) (no 1/2 on the L2 part, as in the notes)",
-           ("scalar", "like:W"), (), f"{_REG}:elastic_net_penalty"),
+           ("scalar", "like:W"), ("gradient reg_l1 * sign(W) + 2 * reg_l2 * W, sign(0) = 0",),
+           f"{_REG}:elastic_net_penalty"),
+        _c("regularized_objective", REGULARIZATION,
+           "regularized_objective(data_loss, params, grads, reg, regularize_biases=False)"
+           " -> (loss, grads)",
+           "total objective: data loss plus the L2 penalty 0.5 * reg * sum(W**2) of every "
+           "weight; returns it and the data gradients plus reg * W",
+           ("scalar", "any"),
+           (L2_HALF, "params and grads are dicts name -> array with the same keys; the result "
+            "is a new dict with those keys, inputs are left untouched",
+            "weights are the names starting with 'W' (W1, W2, ...); biases are 'b' followed by "
+            "digits or nothing (b, b1, ...) and are regularized only if regularize_biases; "
+            "any other parameter (gamma1, beta1, ...) is never regularized"),
+           f"{_REG}:regularized_objective"),
         _c("max_norm_project", REGULARIZATION, "max_norm_project(W, c) -> W",
            "rescale every column whose L2 norm exceeds c onto the sphere of radius c",
            ("like:W",), (W_LAYOUT, "columns inside the ball are returned unchanged"),
@@ -195,25 +211,37 @@ COMPONENTS: dict[str, Component] = {
            "dropout_forward(x, p, mode, seed) -> (out, mask)",
            "inverted dropout: train keeps each unit with probability p and divides by p; "
            "test is the identity",
-           ("like:x", "any"), (KEEP_P, SEEDED, "mode is 'train' or 'test'"),
+           ("like:x", "any"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
            f"{_REG}:dropout_forward"),
         _c("dropout_backward", REGULARIZATION, "dropout_backward(dout, mask, p, mode) -> dx",
-           "gradient of inverted dropout: through kept units only, scaled by 1/p",
-           ("like:dout",), (KEEP_P,), f"{_REG}:dropout_backward"),
+           "gradient of inverted dropout: through kept units only, scaled by 1/p; "
+           "identity at test time",
+           ("like:dout",), (KEEP_P, "mask is the second output of dropout_forward"),
+           f"{_REG}:dropout_backward"),
         _c("vanilla_dropout_forward", REGULARIZATION,
            "vanilla_dropout_forward(x, p, mode, seed) -> (out, mask)",
            "vanilla dropout: train keeps each unit with probability p, unscaled; "
            "test scales by p",
-           ("like:x", "any"), (KEEP_P, SEEDED), f"{_REG}:vanilla_dropout_forward"),
+           ("like:x", "any"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
+           f"{_REG}:vanilla_dropout_forward"),
         _c("vanilla_dropout_backward", REGULARIZATION,
            "vanilla_dropout_backward(dout, mask, p, mode) -> dx",
-           "gradient of vanilla dropout", ("like:dout",), (KEEP_P,),
+           "gradient of vanilla dropout: through kept units only, unscaled; p * dout at test",
+           ("like:dout",), (KEEP_P, "mask is the second output of vanilla_dropout_forward"),
            f"{_REG}:vanilla_dropout_backward"),
         _c("dropconnect_forward", REGULARIZATION,
-           "dropconnect_forward(x, W, p, seed) -> (out, mask)",
-           "zero each weight (not unit) with probability 1 - p, scale by 1/p, then x @ W",
-           ("shape:x:1", "any"), (KEEP_P, SEEDED, W_LAYOUT),
+           "dropconnect_forward(x, W, p, mode, seed) -> (out, cache)",
+           "DropConnect: keep each weight (not unit) with probability p and divide by p, "
+           "then x @ W; test is the plain x @ W",
+           ("shape:x:1", "any"), (KEEP_P, SEEDED, W_LAYOUT, DROPOUT_MODE,
+                                  "the reference draws one mask of W's shape per call; a mask "
+                                  "per example is allowed too"),
            f"{_REG}:dropconnect_forward"),
+        _c("dropconnect_backward", REGULARIZATION,
+           "dropconnect_backward(dout, cache) -> (dx, dW)",
+           "gradients of dropconnect_forward through the kept weights, scaled by 1/p",
+           ("shape:dout:1", "array"), ("cache is the second output of dropconnect_forward",),
+           f"{_REG}:dropconnect_backward"),
         # -------------------------------------------------------------------- Loss functions
         _c("softmax_loss", LOSSES, "softmax_loss(scores, y) -> (loss, dscores)",
            "cross-entropy of the softmax of each row of scores [N x C], labels y [N] in 0..C-1",

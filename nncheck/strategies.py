@@ -6,6 +6,7 @@ Built on ``hypothesis.extra.numpy``; every array is float64 (the contract's boun
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -70,3 +71,135 @@ def linear_classifier_batches(draw, *, max_n: int = 6, max_d: int = 5, max_class
 def linear_away_from_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-3):
     """Linear-classifier batches whose hinge margins of X @ W stay ``gap`` away from 0."""
     return batches.filter(lambda b: np.all(np.abs(hinge_margins(b[1] @ b[0], b[2])) > gap))
+
+# ==========================================================================================
+# Regularization (L2, L1, elastic net, the total objective, max norm, dropout, DropConnect)
+# ==========================================================================================
+
+# Keep probabilities for the statistical dropout properties. Keep/drop confusion cannot
+# be seen at p = 0.5 (p = 1 - p), and near p = 0 or 1 the effects of the bugs that matter
+# shrink to nothing, so the band where power is guaranteed is stated here and used to size
+# the samples: p in [P_MIN, 0.5 - P_GAP] or [0.5 + P_GAP, P_MAX], plus p = 0.5 itself
+# (where a forgotten 1/p is still visible). p = 1 has its own exact properties.
+P_MIN, P_MAX, P_GAP = 0.05, 0.95, 0.05
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Integer seeds for random components (drawn by Hypothesis, so failures replay)."""
+    return st.integers(0, 2**32 - 1)
+
+
+def reg_strengths(max_value: float = 10.0) -> st.SearchStrategy[float]:
+    """Regularization strengths lambda in {0} U [1e-4, max_value]."""
+    return st.one_of(st.just(0.0), st.floats(1e-4, max_value))
+
+
+def nonzero_floats(low: float, high: float) -> st.SearchStrategy[float]:
+    """Floats with low <= |v| <= high, either sign."""
+    mag = st.floats(low, high, allow_subnormal=False)
+    return st.tuples(mag, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+
+
+@st.composite
+def weight_matrices(draw, *, max_side: int = 6, bound: float = 10.0, gap: float = 0.0):
+    """Weights [fan_in x fan_out]; with ``gap`` > 0 every |w| >= gap (away from the kink of
+    |w| at 0, where central differences of the L1 penalty are meaningless)."""
+    fan_in = draw(st.integers(1, max_side), label="fan_in")
+    fan_out = draw(st.integers(1, max_side), label="fan_out")
+    elements = nonzero_floats(gap, bound) if gap > 0 else finite_floats(bound)
+    return draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=elements), label="W")
+
+
+@st.composite
+def weights_with_zeros(draw, *, max_side: int = 6):
+    """Weights with at least one entry exactly 0 (where the L1 subgradient is pinned)."""
+    W = draw(weight_matrices(max_side=max_side))
+    zeros = draw(hnp.arrays(np.bool_, W.shape), label="zero pattern")
+    zeros.flat[draw(st.integers(0, W.size - 1), label="forced zero")] = True
+    return np.where(zeros, 0.0, W)
+
+
+@st.composite
+def max_norm_cases(draw, *, max_side: int = 6):
+    """(W, c): columns of W with norms on both sides of the radius c (never within 1e-6
+    relative of c, so "inside" and "outside" are unambiguous); some columns may be 0."""
+    fan_in = draw(st.integers(1, max_side), label="fan_in")
+    fan_out = draw(st.integers(1, max_side), label="fan_out")
+    c = draw(st.floats(0.1, 10.0), label="c")
+    directions = draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=finite_floats(1.0)),
+                      label="directions")
+    ratios = draw(hnp.arrays(np.float64, (fan_out,), elements=st.one_of(
+        st.floats(0.0, 1.0 - 1e-6), st.floats(1.0 + 1e-6, 1e3))), label="norm / c")
+    norms = np.linalg.norm(directions, axis=0)
+    scale = np.where(norms > 0, ratios * c / np.where(norms > 0, norms, 1.0), 0.0)
+    W = directions * scale
+    # rescaling rounds: reject the (rare) draw whose computed norm lands too close to c
+    final = np.linalg.norm(W, axis=0)
+    assume(np.all((final == 0) | (np.abs(final / c - 1.0) > 1e-7)))
+    return W, c
+
+
+def keep_probabilities() -> st.SearchStrategy[float]:
+    """Keep probabilities p over (0, 1] for the exact (non-statistical) dropout properties:
+    [P_MIN, 1] plus the end point 1."""
+    return st.one_of(st.just(1.0), st.floats(P_MIN, 1.0))
+
+
+def distinguishable_keep_probabilities() -> st.SearchStrategy[float]:
+    """Keep probabilities for statistical properties: p = 0.5, or p in [P_MIN, 0.5 - P_GAP]
+    or [0.5 + P_GAP, P_MAX], where keep/drop confusion changes the keep rate by >= 2*P_GAP."""
+    return st.one_of(st.just(0.5), st.floats(P_MIN, 0.5 - P_GAP), st.floats(0.5 + P_GAP, P_MAX))
+
+
+@st.composite
+def dropout_inputs(draw, *, max_dims: int = 4, max_side: int = 5, bound: float = 1e3):
+    """Activations of any shape with 1..max_dims axes (a hidden layer, or the input layer:
+    X [N x D], images [N, C, H, W]); every |x| in [1e-3, bound] so a dropped unit (0) and
+    a kept one (x / p) can always be told apart."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, max_side=max_side),
+                 label="shape")
+    return draw(hnp.arrays(np.float64, shape, elements=nonzero_floats(1e-3, bound)),
+                label="x")
+
+
+@st.composite
+def tiled_activations(draw, *, n_units: int, max_width: int = 8):
+    """[M x D] activations: one row of D nonzero values drawn by Hypothesis, repeated for
+    M = ceil(n_units / D) rows (M even), so a statistic pools at least n_units units."""
+    width = draw(st.integers(1, max_width), label="D")
+    row = draw(hnp.arrays(np.float64, (width,), elements=nonzero_floats(1e-2, 1e2)),
+               label="row")
+    rows = -(-n_units // width)
+    rows += rows % 2
+    return np.tile(row, (rows, 1))
+
+
+@st.composite
+def network_params(draw, *, max_side: int = 4):
+    """(data_loss, params, grads) of a small two-layer net: W1 [D x H], b1 [H], W2 [H x C],
+    b2 [C], sometimes batchnorm's gamma1 / beta1 [H] (never regularized)."""
+    d, h, c = (draw(st.integers(1, max_side), label=k) for k in ("D", "H", "C"))
+    shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
+    if draw(st.booleans(), label="with batchnorm"):
+        shapes.update(gamma1=(h,), beta1=(h,))
+
+    def arrays(label):
+        return {k: draw(hnp.arrays(np.float64, s, elements=finite_floats(10.0)),
+                        label=f"{label} {k}") for k, s in shapes.items()}
+
+    params = arrays("param")
+    grads = arrays("grad")
+    data_loss = draw(st.floats(0.0, 100.0), label="data_loss")
+    return data_loss, params, grads
+
+
+@st.composite
+def probe_weights(draw, side: int):
+    """A [side x side] weight matrix with no zero entry, tiled from a block of at most 4 x 4
+    drawn by Hypothesis: probed with x = I, a DropConnect layer shows its effective
+    (masked, rescaled) weights, side**2 of them."""
+    rows, cols = draw(st.integers(1, 4), label="block rows"), draw(st.integers(1, 4),
+                                                                   label="block cols")
+    block = draw(hnp.arrays(np.float64, (rows, cols), elements=nonzero_floats(1e-2, 1e2)),
+                 label="W block")
+    return np.tile(block, (-(-side // rows), -(-side // cols)))[:side, :side]
