@@ -89,6 +89,13 @@ _LOSS = "nncheck.reference.losses"
 _LIN = "nncheck.reference.linear_classifiers"
 
 _ESTIMATOR = (ROWS_ARE_EXAMPLES, TRAIN_ONLY, POPULATION)
+
+# Batch Normalization conventions (docs/batchnorm.md maps the course's bn_param onto them).
+_BN_VAR = "batch variance has ddof=0 (biased)"
+_BN_EPS = "eps is added to the variance inside the square root"
+_BN_PARAMS = "gamma and beta have shape [D]"
+_BN_CACHE = "the cache is opaque: it only goes from this implementation's forward to its backward"
+_BN_GRADS = "dgamma and dbeta have shape [D]; the loss is sum(out * dout)"
 _INIT_CONV = (W_LAYOUT, SEEDED)
 
 COMPONENTS: dict[str, Component] = {
@@ -151,34 +158,42 @@ COMPONENTS: dict[str, Component] = {
            "batchnorm_train(x, gamma, beta, eps=1e-5) -> (out, cache)",
            "normalize each feature with the batch mean and biased batch variance, "
            "then scale by gamma and shift by beta",
-           ("like:x", "any"), (ROWS_ARE_EXAMPLES, "batch variance has ddof=0",
-                               "eps is added to the variance inside the square root"),
+           ("like:x", "any"), (ROWS_ARE_EXAMPLES, _BN_VAR, _BN_EPS, _BN_PARAMS, _BN_CACHE),
            f"{_BN}:batchnorm_train"),
         _c("batchnorm_backward", BATCHNORM,
            "batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)",
-           "gradients of batchnorm_train given the upstream gradient and its cache",
-           ("like:dout", "array", "array"), (), f"{_BN}:batchnorm_backward"),
+           "gradients of batchnorm_train, step by step through its computational graph",
+           ("like:dout", "array", "array"), (_BN_CACHE, _BN_GRADS), f"{_BN}:batchnorm_backward"),
+        _c("batchnorm_backward_alt", BATCHNORM,
+           "batchnorm_backward_alt(dout, cache) -> (dx, dgamma, dbeta)",
+           "the same gradients in simplified closed form: dx = gamma / (N sqrt(var + eps)) "
+           "* (N dout - dbeta - xhat * dgamma)",
+           ("like:dout", "array", "array"), (_BN_CACHE, _BN_GRADS),
+           f"{_BN}:batchnorm_backward_alt"),
         _c("batchnorm_running_update", BATCHNORM,
            "batchnorm_running_update(running_mean, running_var, x, momentum=0.9)"
            " -> (running_mean, running_var)",
-           "exponential running averages of the batch statistics",
+           "exponential running averages of the batch statistics, as a training step "
+           "leaves them",
            ("like:running_mean", "like:running_var"),
            ("running = momentum * running + (1 - momentum) * batch (momentum weights the OLD "
-            "value, as in the course's bn_param)", "batch variance has ddof=0"),
+            "value, as in the course's bn_param)", _BN_VAR,
+            "returns new arrays; the running statistics passed in are left unchanged"),
            f"{_BN}:batchnorm_running_update"),
         _c("batchnorm_inference", BATCHNORM,
            "batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5) -> out",
            "per-feature affine map using the running statistics, never the batch",
-           ("like:x",), (), f"{_BN}:batchnorm_inference"),
+           ("like:x",), (ROWS_ARE_EXAMPLES, _BN_EPS, _BN_PARAMS), f"{_BN}:batchnorm_inference"),
         _c("spatial_batchnorm_train", BATCHNORM,
            "spatial_batchnorm_train(x, gamma, beta, eps=1e-5) -> (out, cache)",
            "batch normalization of [N, C, H, W] input per channel over N, H and W",
-           ("like:x", "any"), ("gamma and beta have shape [C]",),
+           ("like:x", "any"), ("gamma and beta have shape [C]", _BN_VAR, _BN_EPS, _BN_CACHE),
            f"{_BN}:spatial_batchnorm_train"),
         _c("spatial_batchnorm_backward", BATCHNORM,
            "spatial_batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)",
            "gradients of spatial_batchnorm_train",
-           ("like:dout", "array", "array"), (), f"{_BN}:spatial_batchnorm_backward"),
+           ("like:dout", "array", "array"), (_BN_CACHE, "dgamma and dbeta have shape [C]"),
+           f"{_BN}:spatial_batchnorm_backward"),
         # -------------------------------------------------------------------- Regularization
         _c("l2_penalty", REGULARIZATION, "l2_penalty(W, reg) -> (penalty, dW)",
            "0.5 * reg * sum(W**2), gradient reg * W",

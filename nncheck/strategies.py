@@ -203,3 +203,51 @@ def probe_weights(draw, side: int):
     block = draw(hnp.arrays(np.float64, (rows, cols), elements=nonzero_floats(1e-2, 1e2)),
                  label="W block")
     return np.tile(block, (-(-side // rows), -(-side // cols)))[:side, :side]
+
+# ---------------------------------------------------------------------- Batch Normalization
+# Inputs of the notes' section "Batch Normalization" (properties/test_batch_normalization.py).
+
+
+def bn_eps() -> st.SearchStrategy[float]:
+    """eps for batch normalization: the default 1e-5, or anything from 1e-8 to 1.
+
+    Large values make eps's place (inside the square root) visible at ordinary scales.
+    """
+    return st.one_of(st.just(1e-5), st.floats(1e-8, 1.0))
+
+
+@st.composite
+def bn_raw_batches(draw, *, min_n: int = 1, max_n: int = 8, max_d: int = 5,
+                   bound: float = 10.0):
+    """x [N x D] drawn element by element: repeated values, constant features, N = 1 occur."""
+    n = draw(st.integers(min_n, max_n), label="N")
+    d = draw(st.integers(1, max_d), label="D")
+    return draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(bound)), label="x")
+
+
+@st.composite
+def bn_spread_batches(draw, *, min_n: int = 2, max_n: int = 8, max_d: int = 5,
+                      shape: tuple[int, ...] | None = None):
+    """x [N x D] (or ``shape``) of seeded gaussian columns: per-feature loc in [-10, 10]
+    and scale in [0.1, 10], so every feature has a spread far above rounding noise."""
+    if shape is None:
+        shape = (draw(st.integers(min_n, max_n), label="N"), draw(st.integers(1, max_d), label="D"))
+    seed = draw(st.integers(0, 2**32 - 1), label="seed")
+    features = shape[1]
+    loc = draw(hnp.arrays(np.float64, (features,), elements=st.floats(-10, 10)), label="loc")
+    log_scale = draw(hnp.arrays(np.float64, (features,), elements=st.floats(-1, 1)),
+                     label="log10 scale")
+    z = np.random.default_rng(seed).standard_normal(shape)
+    expand = (slice(None),) + (None,) * (len(shape) - 2)  # broadcast along axis 1
+    return loc[expand] + 10.0 ** log_scale[expand] * z
+
+
+def bn_affine_params(d: int, bound: float = 3.0) -> st.SearchStrategy:
+    """(gamma [d], beta [d]) with entries in [-bound, bound]."""
+    vec = hnp.arrays(np.float64, (d,), elements=finite_floats(bound))
+    return st.tuples(vec, vec)
+
+
+def bn_seeded_normal(seed: int, shape: tuple[int, ...]) -> np.ndarray:
+    """A standard normal array from an integer seed (upstream gradients, directions)."""
+    return np.random.default_rng(seed).standard_normal(shape)
