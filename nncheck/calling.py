@@ -114,3 +114,55 @@ def _describe(value: Any) -> str:
         return f"ndarray of dtype {value.dtype} and shape {value.shape}"
     text = repr(value)
     return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+# ----------------------------------------------------------------- estimator components
+# Components of kind "estimator" (contract.ESTIMATOR_PROTOCOL) return an object; its methods
+# and fitted attributes get the same protection as a component call.
+
+# Name of the first positional argument of each estimator method, for "like:ARG" specs.
+METHOD_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "fit": ("X",),
+    "transform": ("X",),
+    "fit_transform": ("X",),
+    "inverse_transform": ("Z",),
+}
+
+
+def call_method(obj: Any, method: str, *args: Any, output: str = "any", label: str = "estimator",
+                **kwargs: Any) -> Any:
+    """Call ``obj.method(*args, **kwargs)`` guarded, and check what it returns.
+
+    ``output`` is an output spec of :mod:`nncheck.contract` (``"like:X"``, ``"shape:X:1"``,
+    ``"array"``, ...) whose argument names are those of :data:`METHOD_ARGUMENTS`, or
+    ``"self"``: the method must return ``obj`` itself (the protocol's ``fit``). A missing
+    method is a :class:`~nncheck.errors.ContractViolation`; an exception inside it is an
+    :class:`~nncheck.errors.ImplementationRaised`; so is mutating an input.
+    """
+    fn = getattr(obj, method, None)
+    where = f"{label}.{method}"
+    if not callable(fn):
+        raise ContractViolation(f"{label} (a {type(obj).__name__}) has no method {method}(); "
+                                "the estimator protocol requires it")
+    result = call_guarded(fn, args, kwargs, where)
+    if output == "self":
+        if result is not obj:
+            raise ContractViolation(f"{where} must return the estimator itself, got "
+                                    f"{_describe(result)}")
+        return result
+    named = dict(zip(METHOD_ARGUMENTS.get(method, ()), args, strict=False))
+    named.update(kwargs)
+    return check_output(result, output, named, f"{where} output")
+
+
+def fitted_attribute(obj: Any, name: str, *, output: str = "array",
+                     label: str = "estimator") -> Any:
+    """A fitted attribute (e.g. ``mean_``), checked against ``output`` ("array", "scalar")."""
+    if not hasattr(obj, name):
+        raise ContractViolation(f"{label} (a {type(obj).__name__}) has no fitted attribute "
+                                f"{name!r} after fit()")
+    try:
+        value = getattr(obj, name)
+    except Exception as exc:
+        raise ImplementationRaised(f"{label}.{name} raised {type(exc).__name__}: {exc}") from exc
+    return check_output(value, output, {}, f"{label}.{name}")

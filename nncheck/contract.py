@@ -96,39 +96,70 @@ _BN_EPS = "eps is added to the variance inside the square root"
 _BN_PARAMS = "gamma and beta have shape [D]"
 _BN_CACHE = "the cache is opaque: it only goes from this implementation's forward to its backward"
 _BN_GRADS = "dgamma and dbeta have shape [D]; the loss is sum(out * dout)"
+# How a component of kind "estimator" is used (the preprocessors of "Data Preprocessing").
+ESTIMATOR_PROTOCOL = """\
+Calling the component with its constructor parameters returns an estimator object:
+  fit(X_train) -> the estimator itself; computes every statistic from X_train only
+  transform(X) -> float64 array with one row per row of X; uses the fitted statistics only,
+                  never statistics of the X it is given (X may be any split)
+  inverse_transform(Z) -> float64 array like the original data, where the map is invertible
+  fitted attributes (names ending in _) as listed in the component's conventions
+Inputs are never modified. Properties call the methods through
+nncheck.calling.call_method, which checks raising, mutation, type, dtype, shape and
+finiteness of what comes back."""
 _INIT_CONV = (W_LAYOUT, SEEDED)
 
 COMPONENTS: dict[str, Component] = {
     c.name: c
     for c in [
         # ---------------------------------------------------------------- Data Preprocessing
+        # Estimators (see ESTIMATOR_PROTOCOL): the call builds the object, fit(X_train)
+        # returns it, transform(X) applies the training statistics to any split.
         _c("mean_subtraction", PREPROCESSING, "mean_subtraction() -> estimator",
            "subtract the per-feature training mean; inverse adds it back",
-           ("any",), _ESTIMATOR, f"{_PRE}:MeanSubtraction", "estimator"),
+           ("any",), (*_ESTIMATOR, "fitted: mean_ [D]", "transform(X) = X - mean_",
+                      "inverse_transform(Z) = Z + mean_"),
+           f"{_PRE}:MeanSubtraction", "estimator"),
         _c("global_mean_subtraction", PREPROCESSING, "global_mean_subtraction() -> estimator",
            "subtract one scalar, the mean of every training value",
-           ("any",), _ESTIMATOR, f"{_PRE}:GlobalMeanSubtraction", "estimator"),
+           ("any",), (*_ESTIMATOR, "fitted: mean_ (a scalar)", "transform(X) = X - mean_",
+                      "inverse_transform(Z) = Z + mean_"),
+           f"{_PRE}:GlobalMeanSubtraction", "estimator"),
         _c("channel_mean_subtraction", PREPROCESSING,
            "channel_mean_subtraction(channels) -> estimator",
            "subtract a per-channel mean from image rows laid out as [C*H*W]",
-           ("any",), (*_ESTIMATOR, "rows are images flattened channel-major: [C, H, W]"),
+           ("any",), (*_ESTIMATOR, "rows are images flattened channel-major: [C, H, W]",
+                      "fitted: mean_ [C], over every training image and pixel of a channel",
+                      "inverse_transform(Z) adds the channel means back"),
            f"{_PRE}:ChannelMeanSubtraction", "estimator"),
         _c("standardization", PREPROCESSING, "standardization() -> estimator",
            "center, then divide every feature by its training std (ddof=0)",
-           ("any",), (*_ESTIMATOR, "a constant feature is centered and left unscaled"),
+           ("any",), (*_ESTIMATOR, "fitted: mean_ [D], scale_ [D] (the std, ddof=0)",
+                      "a constant feature is centered and left unscaled (scale_ = 1)",
+                      "transform(X) = (X - mean_) / scale_; inverse_transform undoes it"),
            f"{_PRE}:Standardization", "estimator"),
         _c("minmax_scaling", PREPROCESSING, "minmax_scaling() -> estimator",
            "map every feature's training [min, max] linearly onto [-1, 1]",
-           ("any",), (*_ESTIMATOR, "a constant feature maps to 0; test data is not clipped"),
+           ("any",), (*_ESTIMATOR, "fitted: data_min_ [D], data_max_ [D]",
+                      "a constant feature maps to x - its training value (0 on the training "
+                      "data); test data is not clipped", "inverse_transform undoes transform"),
            f"{_PRE}:MinMaxScaling", "estimator"),
         _c("pca", PREPROCESSING, "pca(n_components=None) -> estimator",
            "center, rotate into the covariance eigenbasis (decreasing variance), keep k axes",
-           ("any",), (*_ESTIMATOR, "components_ is U[:, :k], a [D x k] matrix of columns",
-                      "explained_variance_ holds the eigenvalues of X^T X / N"),
+           ("any",), (*_ESTIMATOR, "n_components=None keeps k = D axes",
+                      "fitted: mean_ [D]; components_ is U[:, :k], a [D x k] matrix of "
+                      "orthonormal columns; explained_variance_ [k] holds the eigenvalues of "
+                      "X^T X / N (centered X), in decreasing order",
+                      "transform(X) = (X - mean_) @ components_ -> [N x k]; the sign of each "
+                      "component is free", "inverse_transform(Z) = Z @ components_.T + mean_"),
            f"{_PRE}:PCA", "estimator"),
         _c("whitening", PREPROCESSING, "whitening(n_components=None, eps=1e-5) -> estimator",
            "PCA rotation, then divide each axis by sqrt(eigenvalue + eps)",
-           ("any",), (*_ESTIMATOR, "eps is added to the eigenvalue inside the square root"),
+           ("any",), (*_ESTIMATOR, "eps is added to the eigenvalue inside the square root",
+                      "fitted: as pca (mean_, components_, explained_variance_)",
+                      "transform(X) = (X - mean_) @ components_ / sqrt(explained_variance_ + "
+                      "eps); the whitened training covariance is diag(S / (S + eps))",
+                      "rank-deficient data stays finite for eps > 0"),
            f"{_PRE}:Whitening", "estimator"),
         # ------------------------------------------------------------- Weight Initialization
         _c("zeros_init", INITIALIZATION, "zeros_init(fan_in, fan_out, seed) -> W",

@@ -1,0 +1,491 @@
+"""Properties of the notes' section "Data Preprocessing".
+
+Every preprocessor is an estimator (``nncheck.contract.ESTIMATOR_PROTOCOL``): the component
+call builds it, ``fit(X_train)`` returns it, ``transform(X)`` applies the training statistics
+to any split. Methods are called through :func:`nncheck.calling.call_method`, which turns a
+raise, a mutated input, a wrong dtype or shape, or a NaN into a verdict.
+
+Expected values are computed here from first principles (numpy means, ``eigvalsh`` of the
+covariance X^T X / N), never by calling the reference, so a property also documents the rule.
+Tolerances scale with the data: ``_atol`` is relative to the largest magnitude involved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nncheck.calling import call_method, fitted_attribute
+from nncheck.compare import assert_close
+from nncheck.strategies import (
+    DATA_KINDS,
+    FULL_RANK_KINDS,
+    data_splits,
+    exact_covariance_data,
+    image_batches,
+    orthogonal_matrix,
+)
+from nncheck.suite import invariant
+
+# Relative precision asked of float64 results computed by different, stable orders of
+# operations on data with at most ~24 rows: far above round-off, far below every bug.
+PREC = 1e-9
+NON_CONSTANT_KINDS = tuple(k for k in DATA_KINDS if k != "constant_columns")
+
+
+# ------------------------------------------------------------------------------ helpers
+
+def _fit(impl, name: str, X: np.ndarray, **params):
+    """Build component ``name`` with ``params`` and fit it on X (fit must return self)."""
+    est = impl.call(name, **params)
+    return call_method(est, "fit", X, output="self", label=f"{impl.name}.{name}")
+
+
+def _transform(impl, name: str, est, X: np.ndarray, output: str = "like:X") -> np.ndarray:
+    return call_method(est, "transform", X, output=output, label=f"{impl.name}.{name}")
+
+
+def _inverse(impl, name: str, est, Z: np.ndarray) -> np.ndarray:
+    return call_method(est, "inverse_transform", Z, output="array", label=f"{impl.name}.{name}")
+
+
+def _atol(*arrays) -> float:
+    """PREC times the largest magnitude among ``arrays`` (at least PREC * 1e-3)."""
+    return PREC * max(1e-3, *(float(np.max(np.abs(a))) for a in arrays))
+
+
+def _covariance(X: np.ndarray) -> np.ndarray:
+    """Population covariance (ddof=0): Xc^T Xc / N."""
+    Xc = X - X.mean(axis=0)
+    return Xc.T @ Xc / X.shape[0]
+
+
+def _eigenvalues(X: np.ndarray) -> np.ndarray:
+    """Eigenvalues of the covariance of X, decreasing, clipped at 0 (it is PSD)."""
+    return np.clip(np.linalg.eigvalsh(_covariance(X))[::-1], 0.0, None)
+
+
+def _align_signs(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """``actual`` with each column's sign flipped to agree with ``expected``'s column."""
+    dots = np.sum(actual * expected, axis=0)
+    return actual * np.where(dots < 0, -1.0, 1.0)
+
+
+def _round_trip(impl, name: str, train: np.ndarray, test: np.ndarray, **params) -> None:
+    est = _fit(impl, name, train, **params)
+    for label, X in (("train", train), ("test", test)):
+        back = _inverse(impl, name, est, _transform(impl, name, est, X))
+        assert_close(back, X, rtol=PREC, atol=_atol(X), name=f"inverse(transform({label}))")
+
+
+def _row_order(impl, name: str, train, test, data) -> None:
+    perm = data.draw(st.permutations(range(len(train))), label="row order")
+    out = _transform(impl, name, _fit(impl, name, train), test)
+    out_perm = _transform(impl, name, _fit(impl, name, train[np.asarray(perm)]), test)
+    assert_close(out_perm, out, rtol=PREC, atol=_atol(out), name="transform after shuffling rows")
+
+
+# ------------------------------------------------------------------ mean subtraction
+
+@invariant("mean_subtraction")
+@given(split=data_splits())
+def test_mean_subtraction_centers_training_data(impl, split):
+    """Centered training data has mean 0 per feature, and each feature is shifted by one value."""
+    _, train, _ = split
+    out = _transform(impl, "mean_subtraction", _fit(impl, "mean_subtraction", train), train)
+    assert_close(out.mean(axis=0), np.zeros(train.shape[1]), rtol=0, atol=_atol(train),
+                 name="column means of the centered training data")
+    shift = train - out
+    assert_close(shift, np.broadcast_to(shift[0], shift.shape), rtol=0, atol=_atol(train),
+                 name="X - transform(X) (one shift per feature)")
+
+
+@invariant("mean_subtraction")
+@given(split=data_splits())
+def test_mean_subtraction_uses_training_mean(impl, split):
+    """A test split is centered with the TRAINING mean, not its own or a pooled one."""
+    _, train, test = split
+    out = _transform(impl, "mean_subtraction", _fit(impl, "mean_subtraction", train), test)
+    assert_close(out, test - train.mean(axis=0), rtol=PREC, atol=_atol(train, test),
+                 name="transform(test)")
+
+
+@invariant("mean_subtraction")
+@given(split=data_splits(), shift_seed=st.integers(0, 2**32 - 1))
+def test_mean_subtraction_removes_shift(impl, split, shift_seed):
+    """Shifting every split by the same vector c does not change the centered output."""
+    _, train, test = split
+    c = np.random.default_rng(shift_seed).uniform(-50, 50, train.shape[1])
+    out = _transform(impl, "mean_subtraction", _fit(impl, "mean_subtraction", train), test)
+    moved = _transform(impl, "mean_subtraction", _fit(impl, "mean_subtraction", train + c),
+                       test + c)
+    assert_close(moved, out, rtol=PREC, atol=_atol(train + c, test + c),
+                 name="transform of shifted data")
+
+
+@invariant("mean_subtraction")
+@given(split=data_splits(), data=st.data())
+def test_mean_subtraction_invariant_to_row_order(impl, split, data):
+    """Shuffling the training rows does not change the fitted map."""
+    _, train, test = split
+    _row_order(impl, "mean_subtraction", train, test, data)
+
+
+@invariant("mean_subtraction")
+@given(split=data_splits())
+def test_mean_subtraction_inverse_round_trip(impl, split):
+    """inverse_transform(transform(X)) gives back X, for the training and a test split."""
+    _, train, test = split
+    _round_trip(impl, "mean_subtraction", train, test)
+
+
+# ----------------------------------------------------------- global mean subtraction
+
+@invariant("global_mean_subtraction")
+@given(split=data_splits())
+def test_global_mean_subtracts_one_training_scalar(impl, split):
+    """Every value of every split loses the same number: the mean of all training values."""
+    _, train, test = split
+    est = _fit(impl, "global_mean_subtraction", train)
+    mean = fitted_attribute(est, "mean_", output="scalar", label=impl.name)
+    assert_close(mean, train.mean(), rtol=PREC, atol=_atol(train), name="mean_")
+    out = _transform(impl, "global_mean_subtraction", est, test)
+    assert_close(out, test - train.mean(), rtol=PREC, atol=_atol(train, test),
+                 name="transform(test)")
+
+
+@invariant("global_mean_subtraction")
+@given(split=data_splits())
+def test_global_mean_inverse_round_trip(impl, split):
+    """inverse_transform(transform(X)) gives back X."""
+    _, train, test = split
+    _round_trip(impl, "global_mean_subtraction", train, test)
+
+
+# ---------------------------------------------------------- per-channel mean subtraction
+
+def _channel_means(X: np.ndarray, c: int) -> np.ndarray:
+    return X.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).mean(axis=1)
+
+
+@invariant("channel_mean_subtraction")
+@given(batch=image_batches())
+def test_channel_mean_centers_each_channel(impl, batch):
+    """Each channel of [C*H*W] rows loses its own training mean: channel means become 0."""
+    X, c = batch
+    out = _transform(impl, "channel_mean_subtraction",
+                     _fit(impl, "channel_mean_subtraction", X, channels=c), X)
+    assert_close(_channel_means(out, c), np.zeros(c), rtol=0, atol=_atol(X),
+                 name="per-channel means of the output")
+    expected = X - np.repeat(_channel_means(X, c), X.shape[1] // c)
+    assert_close(out, expected, rtol=PREC, atol=_atol(X), name="transform(X)")
+
+
+@invariant("channel_mean_subtraction")
+@given(train=image_batches(), test_seed=st.integers(0, 2**32 - 1))
+def test_channel_mean_uses_training_means(impl, train, test_seed):
+    """Test images lose the TRAINING channel means."""
+    X, c = train
+    test = X[:1] + np.random.default_rng(test_seed).normal(0.0, 5.0, (3, X.shape[1]))
+    out = _transform(impl, "channel_mean_subtraction",
+                     _fit(impl, "channel_mean_subtraction", X, channels=c), test)
+    expected = test - np.repeat(_channel_means(X, c), X.shape[1] // c)
+    assert_close(out, expected, rtol=PREC, atol=_atol(X, test), name="transform(test)")
+
+
+@invariant("channel_mean_subtraction")
+@given(batch=image_batches())
+def test_channel_mean_inverse_round_trip(impl, batch):
+    """inverse_transform(transform(X)) gives back X."""
+    X, c = batch
+    _round_trip(impl, "channel_mean_subtraction", X, X[::-1] * 0.5, channels=c)
+
+
+# ------------------------------------------------------------------------ standardization
+
+@invariant("standardization")
+@given(split=data_splits(NON_CONSTANT_KINDS))
+def test_standardization_unit_std(impl, split):
+    """Standardized training data has mean 0 and population std (ddof=0) exactly 1."""
+    _, train, _ = split
+    out = _transform(impl, "standardization", _fit(impl, "standardization", train), train)
+    d = train.shape[1]
+    assert_close(out.mean(axis=0), np.zeros(d), rtol=0, atol=1e-7, name="means")
+    assert_close(out.std(axis=0), np.ones(d), rtol=1e-7, atol=0, name="stds (ddof=0)")
+
+
+@invariant("standardization")
+@given(split=data_splits(("constant_columns",)))
+def test_standardization_constant_features_centered_unscaled(impl, split):
+    """A constant feature is centered to 0 and left unscaled; nothing is divided by 0."""
+    source, train, test = split
+    est = _fit(impl, "standardization", train)
+    const = source.constant
+    out = _transform(impl, "standardization", est, train)
+    assert_close(out[:, const], np.zeros_like(out[:, const]), rtol=0, atol=_atol(train),
+                 name="constant features of the standardized training data")
+    moved = test.copy()
+    moved[:, const] += 1.0
+    out_test = _transform(impl, "standardization", est, moved)
+    assert_close(out_test[:, const], np.ones_like(out_test[:, const]), rtol=0,
+                 atol=_atol(train), name="constant features of test data moved by +1")
+
+
+@invariant("standardization")
+@given(split=data_splits(NON_CONSTANT_KINDS), seed=st.integers(0, 2**32 - 1))
+def test_standardization_ignores_feature_scale_and_shift(impl, split, seed):
+    """Rescaling a feature (any positive factor) and shifting it leave the output unchanged."""
+    _, train, test = split
+    rng = np.random.default_rng(seed)
+    a = 10.0 ** rng.uniform(-3, 3, train.shape[1])
+    b = rng.uniform(-10, 10, train.shape[1])
+    out = _transform(impl, "standardization", _fit(impl, "standardization", train), test)
+    moved = _transform(impl, "standardization", _fit(impl, "standardization", train * a + b),
+                       test * a + b)
+    assert_close(moved, out, rtol=1e-6, atol=1e-6 * max(1.0, float(np.abs(out).max())),
+                 name="standardized output after rescaling and shifting features")
+
+
+@invariant("standardization")
+@given(split=data_splits(NON_CONSTANT_KINDS))
+def test_standardization_uses_training_statistics(impl, split):
+    """A test split is standardized with the TRAINING mean and std."""
+    _, train, test = split
+    out = _transform(impl, "standardization", _fit(impl, "standardization", train), test)
+    expected = (test - train.mean(axis=0)) / train.std(axis=0)
+    assert_close(out, expected, rtol=1e-7, atol=1e-7 * max(1.0, float(np.abs(expected).max())),
+                 name="transform(test)")
+
+
+@invariant("standardization")
+@given(split=data_splits(), data=st.data())
+def test_standardization_invariant_to_row_order(impl, split, data):
+    """Shuffling the training rows does not change the fitted map."""
+    _, train, test = split
+    _row_order(impl, "standardization", train, test, data)
+
+
+@invariant("standardization")
+@given(split=data_splits())
+def test_standardization_inverse_round_trip(impl, split):
+    """inverse_transform(transform(X)) gives back X."""
+    _, train, test = split
+    _round_trip(impl, "standardization", train, test)
+
+
+# -------------------------------------------------------------------------- min-max scaling
+
+@invariant("minmax_scaling")
+@given(split=data_splits(NON_CONSTANT_KINDS))
+def test_minmax_spans_minus_one_to_one(impl, split):
+    """On the training data every feature's min is exactly -1 and its max exactly 1."""
+    _, train, _ = split
+    out = _transform(impl, "minmax_scaling", _fit(impl, "minmax_scaling", train), train)
+    lo, hi = train.min(axis=0), train.max(axis=0)
+    # a few ulps of |data| / range: the room an X * scale + offset formulation needs
+    tol = 64 * np.finfo(np.float64).eps * (1.0 + np.maximum(np.abs(lo), np.abs(hi)) / (hi - lo))
+    d = train.shape[1]
+    assert_close(out.min(axis=0), -np.ones(d), rtol=0, atol=float(tol.max()), name="feature minima")
+    assert_close(out.max(axis=0), np.ones(d), rtol=0, atol=float(tol.max()), name="feature maxima")
+
+
+@invariant("minmax_scaling")
+@given(split=data_splits(("constant_columns",)))
+def test_minmax_constant_features_map_to_zero(impl, split):
+    """A constant feature maps to 0 on the training data; nothing is divided by 0."""
+    source, train, _ = split
+    out = _transform(impl, "minmax_scaling", _fit(impl, "minmax_scaling", train), train)
+    const = source.constant
+    assert_close(out[:, const], np.zeros_like(out[:, const]), rtol=0, atol=_atol(train),
+                 name="constant features after min-max scaling")
+
+
+@invariant("minmax_scaling")
+@given(split=data_splits(NON_CONSTANT_KINDS))
+def test_minmax_uses_training_range(impl, split):
+    """Test data is mapped with the TRAINING min and max, and is not clipped to [-1, 1]."""
+    _, train, test = split
+    out = _transform(impl, "minmax_scaling", _fit(impl, "minmax_scaling", train), test)
+    lo, hi = train.min(axis=0), train.max(axis=0)
+    expected = 2.0 * (test - lo) / (hi - lo) - 1.0
+    assert_close(out, expected, rtol=1e-7, atol=1e-7 * max(1.0, float(np.abs(expected).max())),
+                 name="transform(test)")
+
+
+@invariant("minmax_scaling")
+@given(split=data_splits())
+def test_minmax_inverse_round_trip(impl, split):
+    """inverse_transform(transform(X)) gives back X."""
+    _, train, test = split
+    _round_trip(impl, "minmax_scaling", train, test)
+
+
+# ------------------------------------------------------------------------------------ PCA
+
+@invariant("pca")
+@given(split=data_splits())
+def test_pca_rotated_covariance_is_diagonal_decreasing(impl, split):
+    """Rotated training data (k = D) has a diagonal covariance holding the eigenvalues of
+    X^T X / N in decreasing order, which is what explained_variance_ reports."""
+    _, train, _ = split
+    est = _fit(impl, "pca", train)
+    Z = _transform(impl, "pca", est, train)
+    cov = Z.T @ Z / len(Z)
+    want = _eigenvalues(train)
+    atol = PREC * max(float(want[0]), 1e-12) + 1e-14
+    assert_close(cov - np.diag(np.diag(cov)), np.zeros_like(cov), rtol=0, atol=atol,
+                 name="off-diagonal covariance of the rotated data")
+    assert_close(np.diag(cov), want, rtol=0, atol=atol,
+                 name="variances along the axes vs eigenvalues of X^T X / N (decreasing)")
+    variance = fitted_attribute(est, "explained_variance_", label=f"{impl.name}.pca")
+    assert_close(variance, want, rtol=0, atol=atol, name="explained_variance_")
+
+
+@invariant("pca")
+@given(split=data_splits(), k_fraction=st.floats(0.0, 1.0))
+def test_pca_components_orthonormal(impl, split, k_fraction):
+    """components_ is [D x k] with orthonormal columns, and transform projects onto it."""
+    _, train, test = split
+    d = train.shape[1]
+    k = 1 + int(k_fraction * (d - 1))
+    est = _fit(impl, "pca", train, n_components=k)
+    U = fitted_attribute(est, "components_", label=f"{impl.name}.pca")
+    assert U.shape == (d, k), f"components_ has shape {U.shape}; expected (D, k) = {(d, k)}"
+    assert_close(U.T @ U, np.eye(k), rtol=0, atol=1e-10, name="components_^T components_")
+    Z = _transform(impl, "pca", est, test, output="shape:X:1")
+    assert_close(Z, (test - train.mean(axis=0)) @ U, rtol=PREC, atol=_atol(train, test),
+                 name="transform(test) vs (test - training mean) @ components_")
+
+
+@invariant("pca")
+@given(split=data_splits())
+def test_pca_full_reconstruction_is_exact(impl, split):
+    """With k = D, inverse_transform(transform(X)) gives back X (train and test)."""
+    _, train, test = split
+    _round_trip(impl, "pca", train, test)
+
+
+@invariant("pca")
+@given(split=data_splits(), k_fraction=st.floats(0.0, 1.0))
+def test_pca_keeps_top_k_variance(impl, split, k_fraction):
+    """Reducing to k axes keeps the k largest eigenvalues' variance, and the mean squared
+    reconstruction error equals the sum of the discarded eigenvalues."""
+    _, train, _ = split
+    d = train.shape[1]
+    k = 1 + int(k_fraction * (d - 1))
+    est = _fit(impl, "pca", train, n_components=k)
+    Z = _transform(impl, "pca", est, train, output="shape:X:1")
+    assert Z.shape == (len(train), k), f"transform gave shape {Z.shape}; expected {(len(train), k)}"
+    values = _eigenvalues(train)
+    atol = PREC * max(float(values.sum()), 1e-12) + 1e-14
+    kept = float(np.sum(Z**2) / len(Z))
+    assert_close(kept, values[:k].sum(), rtol=0, atol=atol,
+                 name=f"variance kept by {k} of {d} axes vs the top-{k} eigenvalues")
+    back = _inverse(impl, "pca", est, Z)
+    error = float(np.sum((train - back) ** 2) / len(train))
+    assert_close(error, values[k:].sum(), rtol=0, atol=atol,
+                 name="mean squared reconstruction error vs the discarded eigenvalues")
+
+
+@invariant("pca")
+@given(split=data_splits(FULL_RANK_KINDS, full_rank=True))
+def test_pca_uses_training_statistics(impl, split):
+    """A test split is centered with the training mean and projected on the training axes:
+    transforming its rows one at a time or all together gives the same result."""
+    _, train, test = split
+    est = _fit(impl, "pca", train)
+    U = fitted_attribute(est, "components_", label=f"{impl.name}.pca")
+    Z = _transform(impl, "pca", est, test)
+    atol = _atol(train, test)
+    assert_close(Z, (test - train.mean(axis=0)) @ U, rtol=PREC, atol=atol, name="transform(test)")
+    one_by_one = np.vstack([_transform(impl, "pca", est, test[i:i + 1]) for i in range(len(test))])
+    assert_close(one_by_one, Z, rtol=PREC, atol=atol, name="rows transformed one at a time")
+
+
+@invariant("pca")
+@given(data=exact_covariance_data(), seed=st.integers(0, 2**32 - 1))
+def test_pca_equivariant_to_orthogonal_change_of_basis(impl, data, seed):
+    """Rotating the input basis (X -> X Q, Q orthogonal) leaves the PCA output unchanged up
+    to the sign of each component."""
+    X, _, _, _ = data
+    d = X.shape[1]
+    Q = orthogonal_matrix(d, seed)
+    test = np.random.default_rng(seed).normal(0.0, 3.0, (4, d))
+    out = _transform(impl, "pca", _fit(impl, "pca", X), test)
+    rotated = _transform(impl, "pca", _fit(impl, "pca", X @ Q), test @ Q)
+    assert_close(_align_signs(rotated, out), out, rtol=1e-7, atol=1e-7 * _atol(X, test) / PREC,
+                 name="PCA output after an orthogonal change of basis (signs aligned)")
+
+
+# ----------------------------------------------------------------------------- whitening
+
+def _whitened_covariance(impl, train, **params):
+    est = _fit(impl, "whitening", train, **params)
+    Z = _transform(impl, "whitening", est, train)
+    return Z.T @ Z / len(Z)
+
+
+@invariant("whitening")
+@given(split=data_splits(), eps=st.one_of(st.none(), st.floats(1e-3, 10.0)))
+def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
+    """Whitened training data has covariance diag(S / (S + eps)): the identity, except that
+    eps shrinks directions of small variance S (default eps 1e-5; rank-deficient data too)."""
+    _, train, _ = split
+    params = {} if eps is None else {"eps": eps}
+    cov = _whitened_covariance(impl, train, **params)
+    S = _eigenvalues(train)
+    want = S / (S + (1e-5 if eps is None else eps))
+    assert_close(cov - np.diag(np.diag(cov)), np.zeros_like(cov), rtol=0, atol=1e-8,
+                 name="off-diagonal covariance of the whitened data")
+    assert_close(np.diag(cov), want, rtol=0, atol=1e-8, name="diagonal vs S / (S + eps)")
+
+
+@invariant("whitening")
+@given(split=data_splits(FULL_RANK_KINDS, full_rank=True), eps=st.floats(1e-6, 1e-1),
+       factor=st.floats(2.0, 1000.0))
+def test_whitening_larger_eps_exaggerates_noise_less(impl, split, eps, factor):
+    """A larger eps stretches every direction less, and the low-variance (noisy) directions
+    lose most: their gain relative to the top direction drops."""
+    _, train, _ = split
+    small = np.diag(_whitened_covariance(impl, train, eps=eps))
+    large = np.diag(_whitened_covariance(impl, train, eps=eps * factor))
+    assert np.all(large < small * (1 - 1e-12)), (
+        f"whitened variances with eps={eps * factor:g} {large} are not all below those with "
+        f"eps={eps:g} {small}")
+    S = _eigenvalues(train)
+    gain_small, gain_large = small / S, large / S  # squared gains 1 / (S + eps)
+    rel_small, rel_large = gain_small[-1] / gain_small[0], gain_large[-1] / gain_large[0]
+    assert rel_large <= rel_small * (1 + 1e-9), (
+        f"relative squared gain of the lowest-variance direction grew from {rel_small:g} to "
+        f"{rel_large:g} when eps grew")
+
+
+@invariant("whitening")
+@given(split=data_splits(FULL_RANK_KINDS, full_rank=True))
+def test_whitening_uses_training_statistics(impl, split):
+    """A test split is whitened with the training mean, axes and variances: transforming its
+    rows one at a time or all together gives the same result, which is the training map."""
+    _, train, test = split
+    est = _fit(impl, "whitening", train)
+    Z = _transform(impl, "whitening", est, test)
+    U = fitted_attribute(est, "components_", label=f"{impl.name}.whitening")
+    S = _eigenvalues(train)
+    expected = (test - train.mean(axis=0)) @ U / np.sqrt(S + 1e-5)
+    atol = 1e-7 * max(1.0, float(np.abs(expected).max()))
+    assert_close(Z, expected, rtol=1e-7, atol=atol, name="transform(test)")
+    one_by_one = np.vstack([_transform(impl, "whitening", est, test[i:i + 1])
+                            for i in range(len(test))])
+    assert_close(one_by_one, Z, rtol=1e-7, atol=atol, name="rows transformed one at a time")
+
+
+@invariant("whitening")
+@given(split=data_splits(FULL_RANK_KINDS, full_rank=True))
+def test_whitening_inverse_round_trip(impl, split):
+    """With k = D and full-rank data, inverse_transform(transform(X)) gives back X."""
+    _, train, test = split
+    est = _fit(impl, "whitening", train)
+    for label, X in (("train", train), ("test", test)):
+        back = _inverse(impl, "whitening", est, _transform(impl, "whitening", est, X))
+        assert_close(back, X, rtol=1e-7, atol=1e-7 * _atol(X) / PREC,
+                     name=f"inverse(transform({label}))")
