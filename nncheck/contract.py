@@ -296,30 +296,41 @@ COMPONENTS: dict[str, Component] = {
            "Weston-Watkins multiclass hinge: sum over j != y_i of max(0, f_j - f_y + 1)",
            ("scalar", "like:scores"), (MEAN_OVER_N, "margin is 1"), f"{_LOSS}:svm_loss"),
         _c("squared_hinge_loss", LOSSES, "squared_hinge_loss(scores, y) -> (loss, dscores)",
-           "Weston-Watkins with each hinge term squared", ("scalar", "like:scores"),
-           (MEAN_OVER_N, "margin is 1"), f"{_LOSS}:squared_hinge_loss"),
+           "Weston-Watkins with each hinge term squared: sum over j != y_i of "
+           "max(0, f_j - f_y + 1)^2; gradient 2 * margin on each violating class",
+           ("scalar", "like:scores"), (MEAN_OVER_N, "margin is 1"),
+           f"{_LOSS}:squared_hinge_loss"),
         _c("crammer_singer_loss", LOSSES, "crammer_singer_loss(scores, y) -> (loss, dscores)",
            "multiclass hinge with the max over j != y_i instead of the sum (Keras, optax, "
-           "sklearn)", ("scalar", "like:scores"), (MEAN_OVER_N, "margin is 1"),
-           f"{_LOSS}:crammer_singer_loss"),
+           "sklearn): max(0, 1 + max_{j != y_i} f_j - f_y)", ("scalar", "like:scores"),
+           (MEAN_OVER_N, "margin is 1"), f"{_LOSS}:crammer_singer_loss"),
         _c("hierarchical_softmax_loss", LOSSES,
            "hierarchical_softmax_loss(node_scores, y, tree) -> (loss, dnode_scores)",
            "labels are leaves of a binary tree; a logistic classifier at every inner node; "
-           "p(label) is the product along its path",
+           "p(label) is the product along its path; loss -log p(y_i)",
            ("scalar", "like:node_scores"),
-           (MEAN_OVER_N, "node_scores is [N x inner nodes]; tree maps each label to its path "
-            "of (node, direction) pairs, direction +1 = left with probability sigma(s)"),
+           (MEAN_OVER_N, "node_scores is [N x M], one column per inner node (M = C - 1)",
+            "tree[c] is the path of label c from the root: a sequence of (node, direction) "
+            "pairs; direction +1 is the branch taken with probability sigma(s_node), -1 the "
+            "other (probability sigma(-s_node))",
+            "an example reads only the paths of its own label (cost grows with the depth of "
+            "that path, not with C)"),
            f"{_LOSS}:hierarchical_softmax_loss"),
         _c("attribute_hinge_loss", LOSSES, "attribute_hinge_loss(scores, Y) -> (loss, dscores)",
            "independent binary hinges: sum over attributes j of max(0, 1 - y_ij f_j)",
-           ("scalar", "like:scores"), (MEAN_OVER_N, "Y in {-1, +1}, summed over attributes"),
+           ("scalar", "like:scores"),
+           (MEAN_OVER_N, "Y in {-1, +1}, summed (not averaged) over attributes",
+            "subgradient 0 where y_ij f_j = 1 exactly"),
            f"{_LOSS}:attribute_hinge_loss"),
         _c("logistic_loss", LOSSES, "logistic_loss(scores, Y) -> (loss, dscores)",
-           "binary logistic regression per attribute, computed stably from the scores",
-           ("scalar", "like:scores"), (MEAN_OVER_N, "Y in {0, 1}, summed over attributes"),
+           "binary logistic regression per attribute, -[y log sigma(f) + (1 - y) "
+           "log(1 - sigma(f))], computed stably from the scores; gradient sigma(f) - y",
+           ("scalar", "like:scores"),
+           (MEAN_OVER_N, "Y in {0, 1}, summed (not averaged) over attributes",
+            "scores are logits (from_logits=True); finite for |f| up to 1e4"),
            f"{_LOSS}:logistic_loss"),
         _c("l2_regression_loss", LOSSES, "l2_regression_loss(pred, target) -> (loss, dpred)",
-           "squared L2 norm of the difference per example, ||f - y||_2^2",
+           "squared L2 norm of the difference per example, ||f - y||_2^2; gradient 2 (f - y)",
            ("scalar", "like:pred"), (MEAN_OVER_N, "no 1/2, summed over output dimensions"),
            f"{_LOSS}:l2_regression_loss"),
         _c("l1_regression_loss", LOSSES, "l1_regression_loss(pred, target) -> (loss, dpred)",
@@ -327,26 +338,31 @@ COMPONENTS: dict[str, Component] = {
            ("scalar", "like:pred"), (MEAN_OVER_N, "summed over output dimensions"),
            f"{_LOSS}:l1_regression_loss"),
         _c("structured_svm_loss", LOSSES,
-           "structured_svm_loss(unary, y) -> (loss, dunary)",
-           "margin between the true label sequence and the best-scoring other one, "
-           "with a Hamming-distance margin, over a small enumerable space",
-           ("scalar", "like:unary"),
-           (MEAN_OVER_N, "unary is [N x T x K]: a sequence of T positions with K labels; the "
-            "score of a sequence is the sum of its unary scores"),
+           "structured_svm_loss(unary, pairwise, y) -> (loss, dunary, dpairwise)",
+           "max over all label sequences s of [Hamming(s, y_i) + score(s)] - score(y_i): "
+           "the true sequence must beat every other by its Hamming distance",
+           ("scalar", "like:unary", "like:pairwise"),
+           (MEAN_OVER_N, "unary is [N x T x K]: T positions, K labels; pairwise is [K x K], "
+            "shared by all examples; y is [N x T] ints",
+            "score(s) = sum_t unary[t, s_t] + sum_t pairwise[s_t, s_t+1]",
+            "the space (K^T sequences) is small enough to enumerate"),
            f"{_LOSS}:structured_svm_loss"),
         # ------------------------------------ Loss functions + Regularization: linear classifiers
-        # The course's linear-classifier forms (issue 9): scores X @ W, a data loss and an L2
-        # penalty on W in one call. The penalty follows this contract's L2 convention (1/2);
-        # the course writes reg * sum(W * W), which its adapter maps (reg -> reg / 2).
+        # The course's svm_loss_vectorized (issue 9): the multiclass SVM twin of
+        # total_objective: scores X @ W, a data loss and an L2 penalty on W in one call. The
+        # penalty follows this contract's L2 convention (1/2); the course writes
+        # reg * sum(W * W), which its adapter maps (reg -> reg / 2).
         _c("linear_svm_loss", LOSSES, "linear_svm_loss(W, X, y, reg) -> (loss, dW)",
            "Weston-Watkins hinge of the scores X @ W, plus 0.5 * reg * sum(W**2)",
            ("scalar", "like:W"), (MEAN_OVER_N, W_LAYOUT, "margin is 1",
                                   "L2 penalty is 1/2 * lambda * w^2"),
            f"{_LIN}:linear_svm_loss"),
-        _c("linear_softmax_loss", LOSSES, "linear_softmax_loss(W, X, y, reg) -> (loss, dW)",
-           "softmax cross-entropy of the scores X @ W, plus 0.5 * reg * sum(W**2)",
-           ("scalar", "like:W"), (MEAN_OVER_N, W_LAYOUT, "L2 penalty is 1/2 * lambda * w^2"),
-           f"{_LIN}:linear_softmax_loss"),
+        _c("total_objective", LOSSES, "total_objective(W, X, y, reg) -> (loss, dW)",
+           "full objective of a linear softmax classifier: mean cross-entropy of X @ W plus "
+           "the L2 penalty 1/2 reg ||W||^2; gradient X^T dscores + reg W",
+           ("scalar", "like:W"),
+           (MEAN_OVER_N, W_LAYOUT, ROWS_ARE_EXAMPLES, "L2 penalty is 1/2 * lambda * w^2"),
+           f"{_LOSS}:total_objective"),
     ]
 }
 
