@@ -31,6 +31,8 @@ ENTRY_POINT_GROUP = "nncheck.adapters"
 BUILTIN_ADAPTERS: dict[str, str] = {
     "reference": "nncheck.adapters.reference:load",
     "layers": "nncheck.adapters.layers:load",
+    "torch": "nncheck.adapters.torch:load",
+    "sklearn": "nncheck.adapters.sklearn:load",
 }
 
 

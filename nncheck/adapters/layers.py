@@ -13,14 +13,13 @@ course function                                        contract component(s)
                                                        running_mean/running_var it writes back
                                                        into bn_param)
 ``batchnorm_backward(dout, cache)``                    ``batchnorm_backward``
-``batchnorm_backward_alt(dout, cache)``                ``batchnorm_backward`` with
-                                                       ``--convention batchnorm_backward=alt``
+``batchnorm_backward_alt(dout, cache)``                ``batchnorm_backward_alt``
 ``spatial_batchnorm_forward/backward``                 ``spatial_batchnorm_train/backward``
 ``dropout_forward(x, dropout_param)``                  ``dropout_forward`` (dropout_param keys
                                                        p, mode, seed; the cache is the "mask")
 ``dropout_backward(dout, cache)``                      ``dropout_backward``
 ``svm_loss_vectorized(W, X, y, reg)``                  ``linear_svm_loss``
-``softmax_loss_vectorized(W, X, y, reg)``              ``linear_softmax_loss``
+``softmax_loss_vectorized(W, X, y, reg)``              ``total_objective``
 ``svm_loss_naive`` / ``softmax_loss_naive``            the same, with ``--convention linear=naive``
                                                        (or when the vectorized one is absent)
 =====================================================  ==========================================
@@ -31,7 +30,6 @@ Conventions (``--convention KEY=VALUE``):
   probability of DROPPING a unit; ``drop`` passes ``1 - p`` and is reported as a deviation.
 * ``linear=vectorized`` (default) or ``naive``: which of the twin linear-classifier losses
   to check.
-* ``batchnorm_backward=main`` (default) or ``alt``: which batchnorm backward pass to check.
 
 Declared deviations: the course's linear classifiers add ``reg * sum(W * W)`` while the
 contract's L2 penalty is ``0.5 * reg * sum(W**2)``; the adapter passes ``reg / 2``.
@@ -56,9 +54,9 @@ from nncheck.errors import UsageError
 from nncheck.implementation import Deviation, Implementation
 
 # Names only the course API uses: defining any of them marks a file as course-style.
-COURSE_ONLY = ("batchnorm_forward", "batchnorm_backward_alt", "spatial_batchnorm_forward",
-               "svm_loss_vectorized", "svm_loss_naive", "softmax_loss_vectorized",
-               "softmax_loss_naive")
+# (batchnorm_backward_alt is a contract component too, with the same signature: not a sign.)
+COURSE_ONLY = ("batchnorm_forward", "spatial_batchnorm_forward", "svm_loss_vectorized",
+               "svm_loss_naive", "softmax_loss_vectorized", "softmax_loss_naive")
 # Names both APIs use with different signatures: the course passes a param dict / a cache.
 OVERLOADED = ("dropout_forward", "dropout_backward", "batchnorm_backward",
               "spatial_batchnorm_backward")
@@ -66,7 +64,6 @@ OVERLOADED = ("dropout_forward", "dropout_backward", "batchnorm_backward",
 CONVENTIONS = {
     "dropout_p": ("keep", "drop"),
     "linear": ("vectorized", "naive"),
-    "batchnorm_backward": ("main", "alt"),
 }
 
 LINEAR_REG = ("the course's linear classifiers add reg * sum(W * W) (gradient 2 reg W); the "
@@ -115,11 +112,8 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
         functions["batchnorm_train"] = _named(_bn_train(forward), "batchnorm_forward")
         functions["batchnorm_inference"] = _named(_bn_inference(forward), "batchnorm_forward")
         functions["batchnorm_running_update"] = _named(_bn_running(forward), "batchnorm_forward")
-    candidates = (["batchnorm_backward_alt"] if conv["batchnorm_backward"] == "alt"
-                  else ["batchnorm_backward", "batchnorm_backward_alt"])
-    backward = next((c for c in candidates if c in fn), None)
-    if backward:
-        functions["batchnorm_backward"] = fn[backward]
+    if "batchnorm_backward" in fn:
+        functions["batchnorm_backward"] = fn["batchnorm_backward"]
     if "spatial_batchnorm_forward" in fn:
         functions["spatial_batchnorm_train"] = _named(
             _bn_train(fn["spatial_batchnorm_forward"], axis=1), "spatial_batchnorm_forward")
@@ -142,7 +136,7 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
         candidates = [naive] if conv["linear"] == "naive" else [vectorized, naive]
         chosen = next((c for c in candidates if c in fn), None)
         if chosen:
-            comp = f"linear_{kind}_loss"
+            comp = "linear_svm_loss" if kind == "svm" else "total_objective"
             functions[comp] = _named(_half_reg(fn[chosen]), chosen)
             deviations.append(Deviation(comp, LINEAR_REG))
 

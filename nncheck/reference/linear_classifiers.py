@@ -1,4 +1,6 @@
-"""Reference linear classifiers: a loss of the scores ``X @ W`` plus an L2 penalty on ``W``.
+"""Reference linear SVM: the hinge of the scores ``X @ W`` plus an L2 penalty on ``W``.
+
+The softmax twin is ``total_objective`` in :mod:`nncheck.reference.losses`.
 
 Sections "Loss functions" (the data loss) and "Regularization" (the L2 penalty). The data
 term reuses :mod:`nncheck.reference.losses`; the penalty follows the contract's convention
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncheck.reference.losses import softmax_loss, svm_loss
+from nncheck.reference.losses import svm_loss
 
 
 def _linear(data_loss, W, X, y, reg):
@@ -23,8 +25,3 @@ def _linear(data_loss, W, X, y, reg):
 def linear_svm_loss(W, X, y, reg):
     """(loss, dW): mean Weston-Watkins hinge of X @ W plus 0.5 * reg * ||W||^2."""
     return _linear(svm_loss, W, X, y, reg)
-
-
-def linear_softmax_loss(W, X, y, reg):
-    """(loss, dW): mean softmax cross-entropy of X @ W plus 0.5 * reg * ||W||^2."""
-    return _linear(softmax_loss, W, X, y, reg)

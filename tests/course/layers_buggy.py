@@ -2,7 +2,7 @@
 """A course-style layers.py with four known bugs, each in one component.
 
 * ``svm_loss`` forgets to average the gradient over N            -> svm_loss fails
-* ``softmax_loss_vectorized`` forgets the reg term in dW          -> linear_softmax_loss fails
+* ``softmax_loss_vectorized`` forgets the reg term in dW          -> total_objective fails
 * ``batchnorm_forward`` weights the NEW batch with momentum       -> batchnorm_running_update fails
 * ``dropout_forward`` keeps a unit with probability 1 - p         -> dropout_forward fails
 Everything else is correct and must pass.
@@ -67,5 +67,5 @@ def dropout_forward(x, dropout_param):
 
 
 # component -> the invariants that must not pass; checked by tests/test_adapters.py.
-MUST_FAIL_COMPONENTS = ["svm_loss", "linear_softmax_loss", "batchnorm_running_update",
+MUST_FAIL_COMPONENTS = ["svm_loss", "total_objective", "batchnorm_running_update",
                         "dropout_forward"]
