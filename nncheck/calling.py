@@ -136,8 +136,8 @@ def call_method(obj: Any, method: str, *args: Any, output: str = "any", label: s
     ``output`` is an output spec of :mod:`nncheck.contract` (``"like:X"``, ``"shape:X:1"``,
     ``"array"``, ...) whose argument names are those of :data:`METHOD_ARGUMENTS`, or
     ``"self"``: the method must return ``obj`` itself (the protocol's ``fit``). A missing
-    method is a :class:`~nncheck.errors.ContractViolation`; an exception inside it is an
-    :class:`~nncheck.errors.ImplementationRaised`; so is mutating an input.
+    method, a mutated input or a bad output is a :class:`~nncheck.errors.ContractViolation`;
+    an exception inside the method is an :class:`~nncheck.errors.ImplementationRaised`.
     """
     fn = getattr(obj, method, None)
     where = f"{label}.{method}"

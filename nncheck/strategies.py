@@ -384,7 +384,7 @@ def exact_covariance_data(draw, *, max_d: int = 5, max_extra_rows: int = 8):
     A -= A.mean(axis=0)
     Q, _ = np.linalg.qr(A)  # centered orthonormal columns
     values = top * ratio ** np.arange(d)
-    vectors = orthogonal_matrix(d, seed + 1)
+    vectors = orthogonal_matrix(d, (seed + 1) % 2**32)
     mean = rng.uniform(-10.0, 10.0, d)
     X = np.sqrt(n) * (Q * np.sqrt(values)) @ vectors.T + mean
     return X, mean, values, vectors

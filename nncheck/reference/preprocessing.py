@@ -38,6 +38,7 @@ about the input plus the output plus a few D x D matrices.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import eigh
 
 __all__ = [
     "MeanSubtraction",
@@ -311,15 +312,17 @@ def sorted_eigh(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigenvalues (decreasing, clipped at 0) and eigenvector columns of a covariance.
 
     Signs are fixed: the largest-magnitude entry of each eigenvector is positive (the first
-    such entry on a tie).
+    such entry on a tie). ``cov`` is used as scratch space and overwritten.
     """
-    values, vectors = np.linalg.eigh(cov)
+    # LAPACK syevd (divide and conquer); cov is overwritten (the caller's scratch matrix).
+    values, vectors = eigh(cov, overwrite_a=True, check_finite=False, driver="evd")
     values = np.clip(values[::-1], 0.0, None)
-    vectors = vectors[:, ::-1]
+    vectors = vectors[:, ::-1]  # a view: no copy of the D x D matrix
     pivots = np.argmax(np.abs(vectors), axis=0)
     signs = np.sign(vectors[pivots, np.arange(vectors.shape[1])])
     signs[signs == 0] = 1.0
-    return values, np.ascontiguousarray(vectors * signs)
+    vectors *= signs
+    return values, vectors
 
 
 class PCA(_Estimator):
