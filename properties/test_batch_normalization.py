@@ -50,6 +50,22 @@ def _atol(*arrays) -> float:
     return 1e-9 * _scale(*arrays)
 
 
+def _normalized_atol(x, eps, gamma=None) -> float:
+    """Absolute rounding error to allow in gamma * xhat for a batch x [N x D].
+
+    Centering loses about one ulp of |x|, magnified by 1 / sqrt(var + eps); a one-pass
+    variance (E[x^2] - E[x]^2) loses about one ulp of x^2, magnified by 1 / (var + eps).
+    Both are negligible unless a feature is nearly constant (then they dominate).
+    """
+    n = len(x)
+    g = 1.0 if gamma is None else 1.0 + float(np.abs(gamma).max())
+    size = 1.0 + np.abs(x).max(axis=0)
+    spread = x.var(axis=0) + eps
+    per_feature = (1e-12 * math.sqrt(n) + 1e-14 * n * size / np.sqrt(spread)
+                   + 1e-14 * math.sqrt(n) * size**2 / spread)
+    return g * float(per_feature.max())
+
+
 def _batch_stats(x):
     """Per-feature batch mean and biased variance, computed here (not by the implementation)."""
     return x.mean(axis=0), x.var(axis=0)
@@ -85,7 +101,8 @@ def test_batchnorm_train_matches_reference(impl, batch, eps):
     x, gamma, beta = batch
     out = _train(impl, x, gamma, beta, eps)
     want = ref.batchnorm_train(x, gamma, beta, eps)[0]
-    assert_close(out, want, rtol=RTOL, atol=_atol(want), name="batchnorm_train out")
+    assert_close(out, want, rtol=RTOL, atol=_atol(want) + _normalized_atol(x, eps, gamma),
+                 name="batchnorm_train out")
 
 
 @invariant("batchnorm_train")
@@ -99,9 +116,10 @@ def test_batchnorm_train_standardizes_each_feature(impl, x, eps):
     out = _train(impl, x, np.ones(d), np.zeros(d), eps)
     e = DEFAULT_EPS if eps is None else eps
     _, var = _batch_stats(x)
-    assert_close(out.mean(axis=0), np.zeros(d), rtol=0, atol=1e-12 * math.sqrt(len(x)),
+    tol = _normalized_atol(x, e)
+    assert_close(out.mean(axis=0), np.zeros(d), rtol=0, atol=tol,
                  name="per-feature mean of the output")
-    assert_close(out.var(axis=0), var / (var + e), rtol=1e-8, atol=1e-12,
+    assert_close(out.var(axis=0), var / (var + e), rtol=1e-7, atol=tol,
                  name="per-feature variance of the output (expected var / (var + eps))")
 
 
@@ -112,9 +130,9 @@ def test_batchnorm_train_mean_is_beta_std_is_gamma(impl, batch, eps):
     x, gamma, beta = batch
     out = _train(impl, x, gamma, beta, eps)
     _, var = _batch_stats(x)
-    tol = 1e-11 * (1.0 + np.abs(gamma).max()) * math.sqrt(len(x))
+    tol = _normalized_atol(x, eps, gamma)
     assert_close(out.mean(axis=0), beta, rtol=0, atol=tol, name="per-feature mean (beta)")
-    assert_close(out.std(axis=0), np.abs(gamma) * np.sqrt(var / (var + eps)), rtol=1e-8,
+    assert_close(out.std(axis=0), np.abs(gamma) * np.sqrt(var / (var + eps)), rtol=1e-7,
                  atol=tol, name="per-feature std (|gamma| sqrt(var / (var + eps)))")
 
 
@@ -187,7 +205,7 @@ def test_batchnorm_train_degenerate_batch_is_finite(impl, batch, eps):
     x, gamma, beta, constant = batch
     out = _train(impl, x, gamma, beta, eps)  # impl.call rejects NaN and inf
     want = np.broadcast_to(beta[constant], (len(x), int(constant.sum())))
-    assert_close(out[:, constant], want, rtol=0, atol=1e-9 * (1 + np.abs(gamma).max()),
+    assert_close(out[:, constant], want, rtol=0, atol=_normalized_atol(x, eps, gamma),
                  name="output of the constant features")
 
 
@@ -213,8 +231,9 @@ def _backward_matches_numeric(impl, name, batch, eps, seed):
 
 
 def _check_param_shapes(name, dgamma, dbeta, gamma):
-    assert dgamma.shape == gamma.shape, f"{name}: dgamma has shape {dgamma.shape}, not {gamma.shape}"
-    assert dbeta.shape == gamma.shape, f"{name}: dbeta has shape {dbeta.shape}, not {gamma.shape}"
+    for label, grad in (("dgamma", dgamma), ("dbeta", dbeta)):
+        assert grad.shape == gamma.shape, (
+            f"{name}: {label} has shape {grad.shape}, not gamma's {gamma.shape}")
 
 
 def _backward_matches_autograd(impl, name, batch, eps, seed):
@@ -296,7 +315,7 @@ def test_batchnorm_backward_degenerate_batch_is_finite(impl, batch, eps, seed):
     _, cache = impl.call("batchnorm_train", x, gamma, beta, eps=eps)
     got = impl.call("batchnorm_backward", dout, cache)  # impl.call rejects NaN and inf
     want = ref.batchnorm_backward_alt(dout, ref.batchnorm_train(x, gamma, beta, eps)[1])
-    for label, g, w in zip(("dx", "dgamma", "dbeta"), got, want):
+    for label, g, w in zip(("dx", "dgamma", "dbeta"), got, want, strict=True):
         assert_close(g, w, rtol=1e-6, atol=_atol(w) * 10, name=f"batchnorm_backward {label}")
 
 
@@ -337,7 +356,7 @@ def test_batchnorm_backward_alt_agrees_with_step_by_step(impl, batch, eps, seed)
     _, cache = impl.call("batchnorm_train", x, gamma, beta, eps=eps)
     alt = impl.call("batchnorm_backward_alt", dout, cache)
     steps = impl.call("batchnorm_backward", dout, cache)
-    for label, a, s in zip(("dx", "dgamma", "dbeta"), alt, steps):
+    for label, a, s in zip(("dx", "dgamma", "dbeta"), alt, steps, strict=True):
         assert_close(a, s, rtol=1e-6, atol=_atol(s) * 10, name=f"alt vs step-by-step {label}")
 
 
@@ -363,7 +382,8 @@ def test_batchnorm_running_update_matches_reference(impl, x, momentum, data):
     rm, rv = data.draw(_running_state(x.shape[1]))
     new_mean, new_var = _running_update(impl, rm, rv, x, momentum)
     want_mean, want_var = ref.batchnorm_running_update(rm, rv, x, momentum)
-    assert_close(new_mean, want_mean, rtol=1e-9, atol=1e-12 * (1 + np.abs(x).max() + np.abs(rm).max()),
+    assert_close(new_mean, want_mean, rtol=1e-9,
+                 atol=1e-12 * (1 + np.abs(x).max() + np.abs(rm).max()),
                  name=f"running_mean after one update (momentum {momentum})")
     assert_close(new_var, want_var, rtol=1e-9, atol=1e-12 * (1 + np.abs(x).max() ** 2 + rv.max()),
                  name=f"running_var after one update (momentum {momentum})")
@@ -392,7 +412,7 @@ def test_batchnorm_running_stats_approach_a_repeated_batch_geometrically(
 
 
 # Statistical convergence over many independent batches (see the docstring below).
-_CONV_BATCHES, _CONV_ROWS, _CONV_MAX_D = 100, 256, 3
+_CONV_BATCHES, _CONV_ROWS, _CONV_MAX_D = 50, 256, 3
 _CONV_ALPHA = 1e-11  # false-alarm probability per assertion (two-sided)
 # Per run: at most (examples of the 'thorough' profile) x D x 2 assertions.
 _CONV_FALSE_ALARM = _CONV_ALPHA * max(PROFILES.values()) * _CONV_MAX_D * 2
@@ -401,7 +421,7 @@ _CONV_FALSE_ALARM = _CONV_ALPHA * max(PROFILES.values()) * _CONV_MAX_D * 2
 @invariant("batchnorm_running_update", false_alarm_rate=_CONV_FALSE_ALARM)
 @given(seed=_SEED, data=st.data())
 def test_batchnorm_running_stats_converge_to_data_statistics(impl, seed, data):
-    """Over 100 batches of 256 rows of N(mu, sigma^2) data, running_mean and running_var
+    """Over 50 batches of 256 rows of N(mu, sigma^2) data, running_mean and running_var
     reach mu and (n-1)/n sigma^2 (the mean of the biased batch variance) within calibrated
     bounds.
 
@@ -431,8 +451,9 @@ def test_batchnorm_running_stats_converge_to_data_statistics(impl, seed, data):
         f"running_mean {rm} is {err / sd_mean} standard deviations from its expectation "
         f"{mu * (1 - decay)} (bound {z:.2f}; data mean {mu})")
 
-    # running_var - m^k = sum_b w_b sigma^2 / n chi2_{n-1}: Laurent-Massart with a_i = w_b sigma^2/n
-    # repeated n-1 times: P(Z >= 2|a|_2 sqrt(t) + 2|a|_inf t) <= e^-t, P(Z <= -2|a|_2 sqrt(t)) <= e^-t
+    # running_var - m^k = sum_b w_b sigma^2 / n chi2_{n-1}. Laurent-Massart, with a_i =
+    # w_b sigma^2 / n repeated n-1 times and Z = sum_i a_i (chi2_1 - 1):
+    # P(Z >= 2|a|_2 sqrt(t) + 2|a|_inf t) <= e^-t and P(Z <= -2|a|_2 sqrt(t)) <= e^-t.
     t = math.log(2 / _CONV_ALPHA)
     a2 = sigma**2 / n * math.sqrt((n - 1) * np.sum(weights**2))
     ainf = sigma**2 / n * weights.max()
@@ -501,7 +522,7 @@ def test_batchnorm_inference_with_batch_statistics_equals_train(impl, batch, eps
     mu, var = _batch_stats(x)
     out = _inference(impl, x, gamma, beta, mu, var, eps)
     train = _train(impl, x, gamma, beta, eps)
-    assert_close(out, train, rtol=1e-6, atol=_atol(train),
+    assert_close(out, train, rtol=1e-6, atol=_atol(train) + _normalized_atol(x, eps, gamma),
                  name="inference with the batch statistics vs training output")
 
 
@@ -542,7 +563,7 @@ def test_spatial_batchnorm_standardizes_each_channel(impl, inputs, eps):
     var = x.var(axis=(0, 2, 3))
     assert_close(out.mean(axis=(0, 2, 3)), np.zeros(c), rtol=0, atol=1e-11,
                  name="per-channel mean of the output")
-    assert_close(out.var(axis=(0, 2, 3)), var / (var + eps), rtol=1e-8, atol=1e-12,
+    assert_close(out.var(axis=(0, 2, 3)), var / (var + eps), rtol=1e-7, atol=1e-12,
                  name="per-channel variance of the output (expected var / (var + eps))")
 
 
