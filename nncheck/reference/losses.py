@@ -286,7 +286,8 @@ def structured_svm_loss(unary, pairwise, y):
     """(loss, dunary, dpairwise) by enumerating every sequence (the space is small).
 
     The maximiser s* (the first one in lexicographic order on a tie) gets +1 on its unary
-    and pairwise scores, the true sequence -1; nothing when s* is the true sequence.
+    and pairwise scores, the true sequence -1; nothing when the true sequence attains the
+    max (the margin holds, possibly with equality).
     """
     unary = np.asarray(unary, dtype=np.float64)
     pairwise = np.asarray(pairwise, dtype=np.float64)
@@ -300,8 +301,9 @@ def structured_svm_loss(unary, pairwise, y):
     for i in range(n):
         augmented = sequence_scores(unary[i], pairwise, seqs) + (seqs != y[i]).sum(axis=1)
         best = seqs[int(np.argmax(augmented))]
-        loss += augmented.max() - sequence_scores(unary[i], pairwise, y[i][None, :])[0]
-        if np.array_equal(best, y[i]):
+        true_score = sequence_scores(unary[i], pairwise, y[i][None, :])[0]
+        loss += augmented.max() - true_score
+        if augmented.max() <= true_score:  # the truth is (one of) the maximisers: no gradient
             continue
         np.add.at(dunary[i], (t, best), 1.0)
         np.add.at(dunary[i], (t, y[i]), -1.0)
