@@ -42,19 +42,18 @@ from nncheck.implementation import Deviation, Implementation
 LAYOUT = ("torch weights are [out x in] (fan_in = shape[1]); the adapter initializes a "
           "[fan_out x fan_in] tensor and returns its transpose")
 DEVIATIONS = [
-    *(Deviation(c, LAYOUT) for c in ("zeros_init", "small_random_init", "calibrated_init",
-                                     "glorot_init", "he_init")),
-    Deviation("calibrated_init", "torch has no 1/sqrt(fan_in) initializer by that name: "
-              "kaiming_normal_(nonlinearity='linear') (gain 1) is that init"),
+    *(Deviation(c, LAYOUT) for c in ("zeros_init", "small_random_init", "glorot_init",
+                                     "he_init")),
+    Deviation("calibrated_init", f"{LAYOUT}; torch has no 1/sqrt(fan_in) initializer by that "
+              "name: kaiming_normal_(nonlinearity='linear') (gain 1) is that init"),
     Deviation("sparse_init", "torch sparse_ zeroes a fixed number of rows in every COLUMN of "
               "its tensor; the adapter applies it to a [fan_in x fan_out] tensor (columns are "
               "neurons) with sparsity chosen so exactly fan_in - k rows are zero"),
     Deviation("bias_init", "torch Linear's default bias is uniform(+-1/sqrt(fan_in)), not a "
               "constant; the adapter uses nn.init.constant_"),
-    *(Deviation(c, "torch momentum weights the NEW batch (default 0.1); the adapter passes "
-              "1 - momentum") for c in ("batchnorm_running_update",)),
-    Deviation("batchnorm_running_update", "torch running_var uses the unbiased batch variance "
-              "(n/(n-1)); the adapter rescales torch's update of it by (n-1)/n"),
+    Deviation("batchnorm_running_update", "torch momentum weights the NEW batch (default 0.1): "
+              "the adapter passes 1 - momentum; torch running_var uses the unbiased batch "
+              "variance (n/(n-1)): the adapter rescales torch's update of it by (n-1)/n"),
     Deviation("l2_penalty", "torch exposes L2 only as weight_decay, a gradient term: dW is read "
               "from one SGD(lr=1, weight_decay=reg) step on a zero data gradient, and the "
               "penalty reported is 0.5 * <W, dW>, the quadratic that gradient integrates to"),
@@ -74,6 +73,7 @@ DEVIATIONS = [
     Deviation("total_objective", "the L2 part is torch weight_decay (SGD, lr=1, on the zero "
               "gradient), the penalty value 0.5 * <W, dW_decay>"),
 ]
+assert len({d.component for d in DEVIATIONS}) == len(DEVIATIONS)  # one reason per component
 
 
 def _torch():
