@@ -425,7 +425,7 @@ class _Design:
             return float(min(1.0, up + down))
         if self.kind == "proportion":
             p0 = float(self.p)
-            p1 = p0 * (1.0 + e)
+            p1 = _alternative_rate(p0, e)
             lo, hi = _binom_acceptance(n, p0, a)
             return float(_st.binom.cdf(lo - 1, n, p1) + _st.binom.sf(hi, n, p1))
         if self.kind == "distribution":
@@ -439,6 +439,17 @@ class _Design:
                 return 0.0
             return float(max(0.0, 1.0 - 2.0 * math.exp(-2.0 * n * eps * eps)))
         raise AssertionError(self.kind)  # unreachable: kind validated by _design
+
+
+def _alternative_rate(p: float, relative_effect: float) -> float:
+    """p * (1 + effect), with rounding past 0 or 1 (e.g. p * (1 + (1 - p) / p) =
+    1.0000000000000002) snapped back onto the bound."""
+    p1 = p * (1.0 + relative_effect)
+    if -1e-12 <= p1 < 0.0:
+        return 0.0
+    if 1.0 < p1 <= 1.0 + 1e-12:
+        return 1.0
+    return p1
 
 
 def _design(relative_effect, alpha, kind, mean_known, std_known, p, excess_kurtosis) -> _Design:
@@ -456,7 +467,7 @@ def _design(relative_effect, alpha, kind, mean_known, std_known, p, excess_kurto
     if kind == "proportion":
         if p is None or not 0.0 < float(p) < 1.0:
             raise ValueError(f"kind='proportion' needs the claimed rate p in (0, 1); got {p!r}")
-        if not 0.0 <= float(p) * (1.0 + e) <= 1.0:
+        if not 0.0 <= _alternative_rate(float(p), e) <= 1.0:
             raise ValueError(f"p * (1 + relative_effect) = {float(p) * (1 + e)!r} "
                              "is not a rate")
     return _Design(kind, alpha, e, bool(mean_known), bool(std_known),

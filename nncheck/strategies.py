@@ -632,3 +632,44 @@ def linear_objective_batches(draw, *, max_n: int = 6, max_dims: int = 5, max_cla
     y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
     reg = draw(st.one_of(st.just(0.0), st.floats(1e-3, 10.0)), label="reg")
     return W, X, y, reg
+
+# ----------------------------------------------------------------------------------------
+# Weight Initialization (issue 4): seeds and layer sizes over a wide range
+# ----------------------------------------------------------------------------------------
+
+SEED_MAX = 2**32 - 1
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """An integer seed for a random component (the contract's ``seed`` argument)."""
+    return st.integers(0, SEED_MAX)
+
+
+def wide_sizes(low: int = 1, high: int = 1024) -> st.SearchStrategy[int]:
+    """A layer size spread over orders of magnitude: first an octave [2^e, 2^(e+1)), then a
+    size inside it, so 3 is as likely to be drawn as 700 is to land in its own octave."""
+    if not 1 <= low <= high:
+        raise ValueError(f"need 1 <= low <= high, got {low}, {high}")
+    octaves = st.integers(low.bit_length() - 1, high.bit_length() - 1)
+    return octaves.flatmap(
+        lambda e: st.integers(max(low, 2**e), min(high, 2 ** (e + 1) - 1)))
+
+
+@st.composite
+def layer_shapes(draw, *, max_fan: int = 1024, min_size: int = 1):
+    """(fan_in, fan_out), each over a wide range, with fan_in * fan_out >= ``min_size``.
+
+    ``min_size`` keeps the number of calls needed to pool a sample size bounded: fan_out
+    is raised to ``ceil(min_size / fan_in)`` when needed (fan_in keeps its full range).
+    """
+    fan_in = draw(wide_sizes(1, max_fan), label="fan_in")
+    floor = min(max_fan, -(-min_size // fan_in))
+    fan_out = draw(wide_sizes(floor, max(floor, max_fan)), label="fan_out")
+    return fan_in, fan_out
+
+
+def distinct_layer_shapes(*, max_fan: int = 512, min_ratio: float = 2.0):
+    """(fan_in, fan_out) with the larger at least ``min_ratio`` times the smaller, so a
+    formula that confuses fan_in with fan_out changes the variance by that factor."""
+    return layer_shapes(max_fan=max_fan).filter(
+        lambda s: max(s) >= min_ratio * min(s))

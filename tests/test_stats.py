@@ -346,3 +346,13 @@ def test_proportion_message_gives_clopper_pearson_interval():
     ci = st.binomtest(3, 40, 0.5).proportion_ci(confidence_level=1 - 1e-3, method="exact")
     assert f"[{ci.low:.6g}, {ci.high:.6g}]" in str(info.value)
     assert "observed 3 of 40" in str(info.value) and "alpha=0.001" in str(info.value)
+
+
+@pytest.mark.parametrize("p", [1 / 19, 9 / 19, 7 / 20, 2 / 23, 0.3, 29 / 30])
+def test_detect_a_rate_of_one_despite_rounding(p):
+    """p * (1 + (1 - p) / p) rounds to just above 1 for 1/19, 9/19, 7/20, 2/23: it means
+    a rate of exactly 1."""
+    n = S.samples_to_detect((1 - p) / p, kind="proportion", p=p)
+    assert S.detection_power(n, (1 - p) / p, kind="proportion", p=p) == 1.0
+    assert rejects(S.assert_proportion, n, n, p)
+    assert p ** n <= S.DEFAULT_ALPHA / 2  # every trial a success is that unlikely at rate p
