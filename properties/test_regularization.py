@@ -119,7 +119,9 @@ def _gradient_matches(impl, name, W, reg):
 def test_l2_sgd_step_decays_linearly(impl, W, reg, lr):
     """An SGD step on the L2 term alone multiplies every weight by (1 - lr * reg)."""
     _, dW = impl.call("l2_penalty", W, reg)
-    assert_close(W - lr * dW, (1.0 - lr * reg) * W, rtol=1e-12, atol=1e-300,
+    # atol: the rounding of W - lr * reg * W, which cancels when lr * reg is near 1
+    assert_close(W - lr * dW, (1.0 - lr * reg) * W, rtol=1e-12,
+                 atol=1e-14 * float(np.max(np.abs(W), initial=0.0)) + 1e-300,
                  name="W - lr * dW (expected (1 - lr * reg) * W)")
 
 
@@ -138,9 +140,11 @@ def test_l1_subgradient_zero_at_zero(impl, W, reg):
 @given(W=weight_matrices(bound=1.0, gap=1e-2), reg=st.floats(0.01, 1.0),
        step=st.floats(0.01, 0.5))
 def test_l1_reaches_exact_zero_faster_than_l2(impl, W, reg, step):
-    """With |w| <= 1 and the same step lr * reg, clipped (proximal) L1 updates reach exactly
-    0 within ceil(|w| / (lr * reg)) steps and stay below L2's |w| at every step; L2 only
-    shrinks geometrically and never reaches 0."""
+    """L1 (proximal) steps drive weights to exactly 0, and faster than L2 steps do.
+
+    With |w| <= 1 and the same step lr * reg, clipped L1 updates reach exactly 0 within
+    ceil(|w| / (lr * reg)) steps and stay below L2's |w| at every step; L2 only shrinks
+    geometrically and never reaches 0."""
     lr = step / reg
     n_steps = math.ceil(float(np.max(np.abs(W))) / step) + 1
     w1, w2 = W.copy(), W.copy()
@@ -182,8 +186,9 @@ def test_elastic_net_gradient_matches_numeric(impl, W, reg_l1, reg_l2):
 @invariant("elastic_net_penalty", "l1_penalty", "l2_penalty")
 @given(W=weight_matrices(), reg_l1=reg_strengths(), reg_l2=reg_strengths())
 def test_elastic_net_combines_l1_and_l2(impl, W, reg_l1, reg_l2):
-    """elastic_net(W, a, b) = l1(W, a) + l2(W, 2b), values and gradients (2b: the L2 term
-    carries a 1/2, the elastic net's does not)."""
+    """The elastic net is l1(W, a) + l2(W, 2b), in value and gradient.
+
+    2b because the L2 penalty carries a 1/2 and the elastic net's L2 part does not."""
     penalty, dW = impl.call("elastic_net_penalty", W, reg_l1, reg_l2)
     p1, d1 = impl.call("l1_penalty", W, reg_l1)
     p2, d2 = impl.call("l2_penalty", W, 2.0 * reg_l2)
@@ -228,8 +233,10 @@ def test_objective_matches_reference(impl, net, reg, regularize_biases):
 @invariant("regularized_objective")
 @given(net=network_params(), reg=st.floats(1e-3, 10.0), data=st.data())
 def test_objective_leaves_biases_unregularized(impl, net, reg, data):
-    """By default biases (and gamma/beta) are not penalized: their gradients are the data
-    gradients untouched and the objective does not depend on their values."""
+    """By default biases (and gamma/beta) are not penalized.
+
+    Their gradients are the data gradients untouched and the objective does not depend
+    on their values."""
     data_loss, params, grads = net
     loss, out = _objective(impl, data_loss, params, grads, reg)
     for k in params:
@@ -247,8 +254,10 @@ def test_objective_leaves_biases_unregularized(impl, net, reg, data):
 @invariant("regularized_objective")
 @given(net=network_params(), reg=st.floats(1e-3, 10.0))
 def test_objective_regularizes_biases_on_request(impl, net, reg):
-    """With regularize_biases=True the biases b, b1, ... are penalized like weights
-    (0.5 * reg * b**2, gradient reg * b); gamma/beta still are not."""
+    """With regularize_biases=True the biases are penalized like the weights.
+
+    The objective grows by 0.5 * reg * sum(b**2), their gradients by reg * b; gamma/beta
+    are still left alone."""
     data_loss, params, grads = net
     loss0, _ = _objective(impl, data_loss, params, grads, reg, regularize_biases=False)
     loss1, out = _objective(impl, data_loss, params, grads, reg, regularize_biases=True)
@@ -264,8 +273,10 @@ def test_objective_regularizes_biases_on_request(impl, net, reg):
 @invariant("regularized_objective", "l2_penalty")
 @given(net=network_params(), reg=reg_strengths())
 def test_objective_is_data_loss_plus_l2_penalty(impl, net, reg):
-    """Objective - data loss = the implementation's own l2_penalty summed over the weights,
-    and each weight's gradient = its data gradient + l2_penalty's dW."""
+    """The objective is the data loss plus the implementation's own l2_penalty.
+
+    Objective - data loss = l2_penalty summed over the weights, and each weight's
+    gradient = its data gradient + l2_penalty's dW."""
     data_loss, params, grads = net
     loss, out = _objective(impl, data_loss, params, grads, reg)
     penalties = {k: impl.call("l2_penalty", v, reg) for k, v in params.items()
@@ -340,8 +351,10 @@ def test_max_norm_never_increases_a_norm(impl, case):
 @invariant("max_norm_project")
 @given(case=max_norm_cases(), lr=st.floats(1e2, 1e6), seed=seeds())
 def test_max_norm_bounded_under_huge_learning_rate(impl, case, lr, seed):
-    """Projected gradient descent with a learning rate that makes plain descent explode
-    (each step multiplies W by about -lr) keeps every column norm <= c at every step."""
+    """With a huge learning rate, projected gradient descent keeps the weights bounded.
+
+    Plain descent would multiply W by about -lr each step; with the projection every
+    column norm stays <= c at every one of 20 steps."""
     W, c = case
     target = np.random.default_rng(seed).standard_normal(W.shape)
     for t in range(1, 21):
@@ -367,8 +380,10 @@ def _ratio(out, x):
 @given(x=tiled_activations(n_units=N_UNITS), p=distinguishable_keep_probabilities(),
        seed=seeds())
 def test_dropout_train_expectation_is_identity(impl, x, p, seed):
-    """Inverted dropout keeps the expected activation: the mean of out / x over N_UNITS
-    units is 1 (z test with the Bernoulli std sqrt((1 - p) / p), alpha 1e-11)."""
+    """Inverted dropout leaves the expected activation unchanged: E[out] = x at train time.
+
+    The mean of out / x over N_UNITS units is 1 (z test with the Bernoulli std
+    sqrt((1 - p) / p), alpha 1e-11)."""
     out, _ = impl.call("dropout_forward", x, p, "train", seed)
     stats.assert_mean(_ratio(out, x), 1.0, std=math.sqrt((1 - p) / p), alpha=ALPHA,
                       name=f"E[out / x] of inverted dropout at p={p:g}")
@@ -378,8 +393,9 @@ def test_dropout_train_expectation_is_identity(impl, x, p, seed):
 @given(x=tiled_activations(n_units=N_UNITS), p=distinguishable_keep_probabilities(),
        seed=seeds())
 def test_dropout_keeps_fraction_p(impl, x, p, seed):
-    """The number of kept (non-zero) units is Binomial(n, p): p is the KEEP probability
-    (exact binomial test, alpha 1e-11)."""
+    """The mask keeps a fraction p of the units: p is the KEEP probability.
+
+    The number of kept (non-zero) units is Binomial(n, p) (exact test, alpha 1e-11)."""
     out, _ = impl.call("dropout_forward", x, p, "train", seed)
     kept = out != 0
     stats.assert_proportion(int(kept.sum()), kept.size, p, alpha=ALPHA,
@@ -390,8 +406,10 @@ def test_dropout_keeps_fraction_p(impl, x, p, seed):
 @given(x=tiled_activations(n_units=N_UNITS), p=distinguishable_keep_probabilities(),
        seed=seeds())
 def test_dropout_masks_independent_across_examples(impl, x, p, seed):
-    """Each example draws its own mask: a unit is kept in both of two paired examples
-    with probability p**2 (exact binomial test, alpha 1e-11), not p as with one shared mask."""
+    """Each example draws its own mask, independent of the other examples'.
+
+    A unit is kept in both examples of a pair with probability p**2 (exact binomial test,
+    alpha 1e-11), not p as with one mask shared by the batch."""
     out, _ = impl.call("dropout_forward", x, p, "train", seed)
     both = (out[0::2] != 0) & (out[1::2] != 0)
     stats.assert_proportion(int(both.sum()), both.size, p * p, alpha=ALPHA,
@@ -401,8 +419,9 @@ def test_dropout_masks_independent_across_examples(impl, x, p, seed):
 @invariant("dropout_forward")
 @given(x=dropout_inputs(), p=keep_probabilities(), seed=seeds())
 def test_dropout_train_values_zero_or_scaled(impl, x, p, seed):
-    """At train time every unit, of an input or hidden layer of any shape, is exactly 0
-    (dropped) or x / p (kept and rescaled)."""
+    """At train time every unit is exactly 0 (dropped) or x / p (kept and rescaled).
+
+    For arrays of 1 to 4 axes: a hidden layer, or the input layer itself."""
     out, _ = impl.call("dropout_forward", x, p, "train", seed)
     _zero_or(out, x / p, "inverted dropout", "x / p")
 
@@ -444,8 +463,9 @@ def test_vanilla_test_scales_by_p(impl, x, p, seed):
 @given(x=tiled_activations(n_units=N_UNITS), p=distinguishable_keep_probabilities(),
        seed=seeds())
 def test_vanilla_train_expectation_equals_test_output(impl, x, p, seed):
-    """The train-time expectation of vanilla dropout equals its own test-time output: the
-    mean of out_train / x over N_UNITS units is out_test / x (z test, alpha 1e-11)."""
+    """Vanilla dropout's test-time output equals its train-time expectation.
+
+    The mean of out_train / x over N_UNITS units is out_test / x (z test, alpha 1e-11)."""
     test_out, _ = impl.call("vanilla_dropout_forward", x, p, "test", seed)
     scale = test_out / x
     assert np.allclose(scale, scale.flat[0], rtol=1e-12, atol=0), (
@@ -506,8 +526,10 @@ def _same_seed(name, impl, x, p, seed):
 @invariant("dropout_forward")
 @given(x=tiled_activations(n_units=1000), p=st.floats(0.05, 0.95), seed=seeds())
 def test_dropout_seed_changes_mask(impl, x, p, seed):
-    """Different seeds give different masks (over 1000 units two independent masks agree
-    with probability at most 0.905**1000 < 1e-43)."""
+    """Different seeds give different masks.
+
+    Over 1000 units two independent masks agree with probability at most
+    0.905**1000 < 1e-43."""
     first, _ = impl.call("dropout_forward", x, p, "train", seed)
     second, _ = impl.call("dropout_forward", x, p, "train", (seed + 1) % 2**32)
     assert not np.array_equal(first != 0, second != 0), (
@@ -519,8 +541,10 @@ def test_dropout_seed_changes_mask(impl, x, p, seed):
 @invariant("dropout_backward", "dropout_forward")
 @given(x=dropout_inputs(), p=keep_probabilities(), seed=seeds(), data=st.data())
 def test_dropout_backward_routes_through_kept_units(impl, x, p, seed, data):
-    """dx = dout * (out / x): the gradient reaches only the kept units, scaled by 1/p
-    exactly as the forward scaled them; dropped units get exactly 0."""
+    """Backward routes the gradient only through kept units, with the same 1/p scale.
+
+    dx = dout * (out / x): scaled exactly as the forward scaled each unit; dropped units
+    get exactly 0."""
     _routes("dropout", INVERTED, impl, x, p, seed, data)
 
 
@@ -547,8 +571,9 @@ def _like(x):
 @given(x=dropout_inputs(max_dims=3, max_side=3, bound=10.0), p=keep_probabilities(), seed=seeds(),
        data=st.data())
 def test_dropout_backward_matches_numeric(impl, x, p, seed, data):
-    """With the mask fixed by the seed, dx matches central differences of
-    sum(dout * forward(x)) (the forward is linear in x for a fixed mask)."""
+    """With the mask fixed by the seed, dx matches central differences of the forward.
+
+    The function differentiated is sum(dout * forward(x)), linear in x for a fixed mask."""
     _numeric("dropout", INVERTED, impl, x, p, seed, data)
 
 
@@ -599,8 +624,9 @@ def _dropconnect_effective(impl, W, p, seed):
 @invariant("dropconnect_forward", false_alarm_rate=FALSE_ALARM_RATE)
 @given(W=probe_weights(DC_SIDE), p=distinguishable_keep_probabilities(), seed=seeds())
 def test_dropconnect_train_expectation(impl, W, p, seed):
-    """DropConnect keeps E[x @ W_dropped] = x @ W: probed with x = I, the mean of
-    out / W over the weights is 1 (z test, alpha 1e-11)."""
+    """DropConnect leaves the expected output unchanged: E[x @ W_dropped] = x @ W.
+
+    Probed with x = I, the mean of out / W over the weights is 1 (z test, alpha 1e-11)."""
     out = _dropconnect_effective(impl, W, p, seed)
     stats.assert_mean(out / W, 1.0, std=math.sqrt((1 - p) / p), alpha=ALPHA,
                       name=f"E[effective weight / weight] of DropConnect at p={p:g}")
@@ -652,8 +678,9 @@ def test_dropconnect_same_seed_same_output(impl, W, p, seed, data):
 @given(W=weight_matrices(max_side=4), p=keep_probabilities(), seed=seeds(), data=st.data(),
        mode=st.sampled_from(["train", "test"]))
 def test_dropconnect_backward_matches_numeric(impl, W, p, seed, data, mode):
-    """With the mask fixed by the seed, dx and dW match central differences of
-    sum(dout * forward(x, W))."""
+    """With the mask fixed by the seed, dx and dW match central differences of the forward.
+
+    The function differentiated is sum(dout * forward(x, W))."""
     x = data.draw(_rows_for(W), label="x")
     out, cache = impl.call("dropconnect_forward", x, W, p, mode, seed)
     dout = data.draw(hnp.arrays(np.float64, out.shape, elements=st.floats(-10, 10)),
