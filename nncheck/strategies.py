@@ -84,9 +84,8 @@ def linear_away_from_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-3):
 P_MIN, P_MAX, P_GAP = 0.05, 0.95, 0.05
 
 
-def seeds() -> st.SearchStrategy[int]:
-    """Integer seeds for random components (drawn by Hypothesis, so failures replay)."""
-    return st.integers(0, 2**32 - 1)
+# seeds(): defined once, in the Weight Initialization section below (same range, 0..2**32-1;
+# both issue 4 and issue 6 defined it, the merge keeps one).
 
 
 def reg_strengths(max_value: float = 10.0) -> st.SearchStrategy[float]:
