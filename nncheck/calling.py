@@ -33,6 +33,8 @@ def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
     snapshots += [(k, v.copy()) for k, v in kwargs.items() if isinstance(v, np.ndarray)]
     try:
         result = fn(*args, **kwargs)
+    except NotImplementedError as exc:  # a stub, e.g. from `nncheck template`
+        _skip_not_implemented(label, exc)
     except (Exception, SystemExit) as exc:  # SystemExit: a learner's sys.exit() is a verdict too
         raise ImplementationRaised(f"{label} raised {type(exc).__name__}: {exc}") from exc
     for key, before in snapshots:
@@ -41,6 +43,13 @@ def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
             where = f"argument {key + 1}" if isinstance(key, int) else f"argument {key!r}"
             raise ContractViolation(f"{label} mutated its input ({where}); inputs must be left as given")
     return result
+
+
+def _skip_not_implemented(label: str, exc: NotImplementedError):
+    """Report the invariant as not-implemented: a pytest skip stops Hypothesis at once."""
+    import pytest
+
+    pytest.skip(f"not-implemented: {label} raised NotImplementedError: {exc}")
 
 
 def call_checked(comp: Component, fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:

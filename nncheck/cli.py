@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
                        help="extra arguments for pytest, after --")
 
+    template = sub.add_parser("template", help="write a starter implementation of the contract")
+    template.add_argument("file", metavar="FILE", help="the .py file to create (never overwritten)")
+
     listing = sub.add_parser("list", help="print the contract's components and invariants")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.add_argument("--markdown", action="store_true",
@@ -131,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "gradcheck":
             return cmd_gradcheck(args)
+        if args.command == "template":
+            return cmd_template(args)
         return cmd_list(args)
     except UsageError as exc:
         print(f"nncheck: error: {exc}".replace("nncheck: error: nncheck", "nncheck"),
@@ -185,6 +190,14 @@ def _workers(text: str) -> str:
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "implementation"
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from nncheck.template import write_template
+
+    path = write_template(args.file)
+    print(f"wrote {path}: fill in the functions, then run: nncheck check --impl {path}")
+    return EXIT_CONFORMS
 
 
 def cmd_list(args: argparse.Namespace) -> int:

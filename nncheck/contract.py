@@ -86,6 +86,7 @@ _INIT = "nncheck.reference.initialization"
 _BN = "nncheck.reference.batchnorm"
 _REG = "nncheck.reference.regularization"
 _LOSS = "nncheck.reference.losses"
+_LIN = "nncheck.reference.linear_classifiers"
 
 _ESTIMATOR = (ROWS_ARE_EXAMPLES, TRAIN_ONLY, POPULATION)
 
@@ -347,6 +348,16 @@ COMPONENTS: dict[str, Component] = {
             "score(s) = sum_t unary[t, s_t] + sum_t pairwise[s_t, s_t+1]",
             "the space (K^T sequences) is small enough to enumerate"),
            f"{_LOSS}:structured_svm_loss"),
+        # ------------------------------------ Loss functions + Regularization: linear classifiers
+        # The course's svm_loss_vectorized (issue 9): the multiclass SVM twin of
+        # total_objective: scores X @ W, a data loss and an L2 penalty on W in one call. The
+        # penalty follows this contract's L2 convention (1/2); the course writes
+        # reg * sum(W * W), which its adapter maps (reg -> reg / 2).
+        _c("linear_svm_loss", LOSSES, "linear_svm_loss(W, X, y, reg) -> (loss, dW)",
+           "Weston-Watkins hinge of the scores X @ W, plus 0.5 * reg * sum(W**2)",
+           ("scalar", "like:W"), (MEAN_OVER_N, W_LAYOUT, "margin is 1",
+                                  "L2 penalty is 1/2 * lambda * w^2"),
+           f"{_LIN}:linear_svm_loss"),
         _c("total_objective", LOSSES, "total_objective(W, X, y, reg) -> (loss, dW)",
            "full objective of a linear softmax classifier: mean cross-entropy of X @ W plus "
            "the L2 penalty 1/2 reg ||W||^2; gradient X^T dscores + reg W",

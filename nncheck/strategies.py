@@ -53,6 +53,26 @@ def margin_satisfying_batches(draw, *, max_n: int = 8, max_classes: int = 8):
     return scores, y
 
 
+# ------------------------------------------------------------ linear classifiers (issue 9)
+
+@st.composite
+def linear_classifier_batches(draw, *, max_n: int = 6, max_d: int = 5, max_classes: int = 5):
+    """(W [D x C], X [N x D], y [N], reg >= 0) for a linear classifier with scores X @ W."""
+    n = draw(st.integers(1, max_n), label="N")
+    d = draw(st.integers(1, max_d), label="D")
+    c = draw(st.integers(2, max_classes), label="C")
+    W = draw(hnp.arrays(np.float64, (d, c), elements=finite_floats(2.0)), label="W")
+    X = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(5.0)), label="X")
+    y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
+    reg = draw(st.floats(0.0, 10.0, allow_subnormal=False), label="reg")
+    return W, X, y, reg
+
+
+def linear_away_from_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-3):
+    """Linear-classifier batches whose hinge margins of X @ W stay ``gap`` away from 0."""
+    return batches.filter(lambda b: np.all(np.abs(hinge_margins(b[1] @ b[0], b[2])) > gap))
+
+
 # =====================================================================================
 # Data Preprocessing: data matrices (centering, normalization, PCA, whitening)
 # =====================================================================================

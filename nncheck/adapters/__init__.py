@@ -3,8 +3,10 @@
 A spec (``--impl``, ``NNCHECK_IMPL``) is, in the order tried:
 
 1. a path to a ``.py`` file that follows the native contract (functions named after the
-   contract's components);
-2. the name of an adapter: a built-in one (``reference``) or one that a package registers
+   contract's components), or the course's ``layers.py`` API (detected, see
+   :mod:`nncheck.adapters.layers`);
+2. the name of an adapter: a built-in one (``reference``, ``layers``, ``torch``,
+   ``sklearn``) or one that a package registers
    in the ``nncheck.adapters`` entry-point group as ``name = "pkg.mod:load"``;
 3. ``pkg.mod:factory``, a callable returning an Implementation;
 4. an importable module path ``pkg.mod`` that follows the native contract.
@@ -28,6 +30,9 @@ ENTRY_POINT_GROUP = "nncheck.adapters"
 
 BUILTIN_ADAPTERS: dict[str, str] = {
     "reference": "nncheck.adapters.reference:load",
+    "layers": "nncheck.adapters.layers:load",
+    "torch": "nncheck.adapters.torch:load",
+    "sklearn": "nncheck.adapters.sklearn:load",
 }
 
 

@@ -3,6 +3,9 @@
 A file like ``my_layers.py`` that defines ``softmax_loss(scores, y)`` and ``svm_loss(scores,
 y)`` with the contract's signatures (``nncheck list`` shows them) is checked as is. Optional
 module attributes: ``NNCHECK_NAME`` (report name, default the file stem), ``__version__``.
+A file that uses the deep-learning course's ``layers.py`` API instead (``batchnorm_forward``
+with a ``bn_param`` dict, ``dropout_forward(x, dropout_param)``, ``svm_loss_vectorized``...)
+is detected and handed to :mod:`nncheck.adapters.layers`.
 """
 
 from __future__ import annotations
@@ -56,8 +59,12 @@ def from_file(path_text: str, options: dict) -> Implementation:
         raise UsageError(f"implementation file not found: {path_text}")
     if path.suffix != ".py":
         raise UsageError(f"implementation file must be a .py file: {path_text}")
-    reject_unknown_options(options, set(), f"file {path_text!r}")
     module = load_file_as_module(path)
+    from nncheck.adapters import layers
+
+    if layers.is_course_module(module):  # the course's layers.py API: map it
+        return layers.from_module(module, path.stem, f"file {path.resolve()}", options)
+    reject_unknown_options(options, set(), f"file {path_text!r}")
     return from_module(module, path.stem, f"file {path.resolve()}")
 
 

@@ -1,0 +1,224 @@
+"""Course-style ``layers.py``: the classic deep-learning course API, checked as is.
+
+A learner's file keeps the course's names and calling conventions; this adapter maps them
+onto the contract (``nncheck list`` shows the contract's signatures):
+
+=====================================================  ==========================================
+course function                                        contract component(s)
+=====================================================  ==========================================
+``softmax_loss(x, y)``, ``svm_loss(x, y)``             ``softmax_loss``, ``svm_loss`` (same form)
+``batchnorm_forward(x, gamma, beta, bn_param)``        ``batchnorm_train`` (mode 'train'),
+                                                       ``batchnorm_inference`` (mode 'test'),
+                                                       ``batchnorm_running_update`` (the
+                                                       running_mean/running_var it writes back
+                                                       into bn_param)
+``batchnorm_backward(dout, cache)``                    ``batchnorm_backward``
+``batchnorm_backward_alt(dout, cache)``                ``batchnorm_backward_alt``
+``spatial_batchnorm_forward/backward``                 ``spatial_batchnorm_train/backward``
+``dropout_forward(x, dropout_param)``                  ``dropout_forward`` (dropout_param keys
+                                                       p, mode, seed; the cache is the "mask")
+``dropout_backward(dout, cache)``                      ``dropout_backward``
+``svm_loss_vectorized(W, X, y, reg)``                  ``linear_svm_loss``
+``softmax_loss_vectorized(W, X, y, reg)``              ``total_objective``
+``svm_loss_naive`` / ``softmax_loss_naive``            the same, with ``--convention linear=naive``
+                                                       (or when the vectorized one is absent)
+=====================================================  ==========================================
+
+Conventions (``--convention KEY=VALUE``):
+
+* ``dropout_p=keep`` (default) or ``drop``: older course versions used ``p`` as the
+  probability of DROPPING a unit; ``drop`` passes ``1 - p`` and is reported as a deviation.
+* ``linear=vectorized`` (default) or ``naive``: which of the twin linear-classifier losses
+  to check.
+
+Declared deviations: the course's linear classifiers add ``reg * sum(W * W)`` while the
+contract's L2 penalty is ``0.5 * reg * sum(W**2)``; the adapter passes ``reg / 2``.
+
+Functions the file does not define are *not implemented*. Section of the notes: all of them
+("Batch Normalization", "Regularization", "Loss functions").
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from nncheck.adapters import reject_unknown_options
+from nncheck.contract import COMPONENTS
+from nncheck.errors import UsageError
+from nncheck.implementation import Deviation, Implementation
+
+# Names only the course API uses: defining any of them marks a file as course-style.
+# (batchnorm_backward_alt is a contract component too, with the same signature: not a sign.)
+COURSE_ONLY = ("batchnorm_forward", "spatial_batchnorm_forward", "svm_loss_vectorized",
+               "svm_loss_naive", "softmax_loss_vectorized", "softmax_loss_naive")
+# Names both APIs use with different signatures: the course passes a param dict / a cache.
+OVERLOADED = ("dropout_forward", "dropout_backward", "batchnorm_backward",
+              "spatial_batchnorm_backward")
+
+CONVENTIONS = {
+    "dropout_p": ("keep", "drop"),
+    "linear": ("vectorized", "naive"),
+}
+
+LINEAR_REG = ("the course's linear classifiers add reg * sum(W * W) (gradient 2 reg W); the "
+              "contract's L2 penalty is 0.5 * reg * sum(W**2), so the adapter passes reg / 2")
+DROP_P = ("declared --convention dropout_p=drop: this file's dropout_param['p'] is the "
+          "probability of DROPPING a unit; the adapter passes 1 - p")
+
+
+def is_course_module(module: ModuleType) -> bool:
+    """True if ``module`` uses the course API rather than the native contract."""
+    if any(callable(getattr(module, name, None)) for name in COURSE_ONLY):
+        return True
+    dropout = getattr(module, "dropout_forward", None)
+    return callable(dropout) and _positional_count(dropout) == 2  # (x, dropout_param)
+
+
+def _positional_count(fn: Callable) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return -1
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def parse_conventions(options: dict) -> dict[str, str]:
+    reject_unknown_options(options, set(CONVENTIONS), "the course layers.py adapter")
+    chosen = {key: values[0] for key, values in CONVENTIONS.items()}
+    for key, value in options.items():
+        if value not in CONVENTIONS[key]:
+            raise UsageError(f"--convention {key} takes {' or '.join(CONVENTIONS[key])}, "
+                             f"not {value!r}")
+        chosen[key] = value
+    return chosen
+
+
+def from_module(module: ModuleType, name: str, source: str, options: dict) -> Implementation:
+    """The Implementation of a course-style module (see the module docstring)."""
+    conv = parse_conventions(options)
+    fn = {n: getattr(module, n) for n in dir(module) if callable(getattr(module, n, None))}
+    functions: dict[str, Callable] = {
+        comp: fn[comp] for comp in COMPONENTS if comp in fn and comp not in OVERLOADED}
+    deviations: list[Deviation] = []
+
+    if "batchnorm_forward" in fn:
+        forward = fn["batchnorm_forward"]
+        functions["batchnorm_train"] = _named(_bn_train(forward), "batchnorm_forward")
+        functions["batchnorm_inference"] = _named(_bn_inference(forward), "batchnorm_forward")
+        functions["batchnorm_running_update"] = _named(_bn_running(forward), "batchnorm_forward")
+    if "batchnorm_backward" in fn:
+        functions["batchnorm_backward"] = fn["batchnorm_backward"]
+    if "spatial_batchnorm_forward" in fn:
+        functions["spatial_batchnorm_train"] = _named(
+            _bn_train(fn["spatial_batchnorm_forward"], axis=1), "spatial_batchnorm_forward")
+    if "spatial_batchnorm_backward" in fn:
+        functions["spatial_batchnorm_backward"] = fn["spatial_batchnorm_backward"]
+
+    drop = conv["dropout_p"] == "drop"
+    if "dropout_forward" in fn:
+        functions["dropout_forward"] = _named(_dropout_forward(fn["dropout_forward"], drop),
+                                              "dropout_forward")
+    if "dropout_backward" in fn:
+        functions["dropout_backward"] = _named(_dropout_backward(fn["dropout_backward"]),
+                                               "dropout_backward")
+    if drop:
+        deviations += [Deviation(c, DROP_P) for c in ("dropout_forward", "dropout_backward")
+                       if c in functions]
+
+    for kind in ("svm", "softmax"):
+        vectorized, naive = f"{kind}_loss_vectorized", f"{kind}_loss_naive"
+        candidates = [naive] if conv["linear"] == "naive" else [vectorized, naive]
+        chosen = next((c for c in candidates if c in fn), None)
+        if chosen:
+            comp = "linear_svm_loss" if kind == "svm" else "total_objective"
+            functions[comp] = _named(_half_reg(fn[chosen]), chosen)
+            deviations.append(Deviation(comp, LINEAR_REG))
+
+    return Implementation(getattr(module, "NNCHECK_NAME", name), functions,
+                          version=str(getattr(module, "__version__", "")),
+                          source=f"{source} (course layers.py API; conventions "
+                                 + ", ".join(f"{k}={v}" for k, v in conv.items()) + ")",
+                          deviations=deviations)
+
+
+def load(options: dict | None = None) -> Implementation:
+    """``--impl layers --convention path=FILE``: force the course adapter on a file."""
+    options = dict(options or {})
+    path = options.pop("path", None)
+    if not path:
+        raise UsageError("the layers adapter needs --convention path=path/to/layers.py "
+                         "(or pass the file itself: --impl path/to/layers.py)")
+    from nncheck.adapters.module import load_file_as_module
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise UsageError(f"implementation file not found: {path}")
+    return from_module(load_file_as_module(file), file.stem, f"file {file.resolve()}", options)
+
+
+# ----------------------------------------------------------------------------- wrappers
+
+def _named(wrapper: Callable, course_name: str) -> Callable:
+    wrapper.__name__ = wrapper.__qualname__ = course_name
+    return wrapper
+
+
+def _bn_param(mode, x, axis, eps, momentum=0.9, running_mean=None, running_var=None):
+    channels = x.shape[axis]
+    return {"mode": mode, "eps": eps, "momentum": momentum,
+            "running_mean": np.zeros(channels) if running_mean is None
+            else np.array(running_mean, dtype=np.float64),
+            "running_var": np.zeros(channels) if running_var is None
+            else np.array(running_var, dtype=np.float64)}
+
+
+def _bn_train(forward, axis=1):
+    def batchnorm_train(x, gamma, beta, eps=1e-5):
+        return forward(x, gamma, beta, _bn_param("train", x, axis, eps))
+    return batchnorm_train
+
+
+def _bn_inference(forward):
+    def batchnorm_inference(x, gamma, beta, running_mean, running_var, eps=1e-5):
+        bn_param = _bn_param("test", x, 1, eps, running_mean=running_mean,
+                             running_var=running_var)
+        out, _ = forward(x, gamma, beta, bn_param)
+        return out
+    return batchnorm_inference
+
+
+def _bn_running(forward):
+    def batchnorm_running_update(running_mean, running_var, x, momentum=0.9):
+        d = x.shape[1]
+        bn_param = _bn_param("train", x, 1, 1e-5, momentum, running_mean, running_var)
+        forward(x, np.ones(d), np.zeros(d), bn_param)
+        return (np.asarray(bn_param["running_mean"], dtype=np.float64),
+                np.asarray(bn_param["running_var"], dtype=np.float64))
+    return batchnorm_running_update
+
+
+def _dropout_forward(forward, p_is_drop):
+    def dropout_forward(x, p, mode, seed):
+        param = {"p": 1.0 - p if p_is_drop else p, "mode": mode, "seed": seed}
+        return forward(x, param)
+    return dropout_forward
+
+
+def _dropout_backward(backward):
+    def dropout_backward(dout, mask, p, mode):
+        # ``mask`` is whatever this file's dropout_forward returned as its cache.
+        return backward(dout, mask)
+    return dropout_backward
+
+
+def _half_reg(loss_fn):
+    @functools.wraps(loss_fn)
+    def linear_loss(W, X, y, reg):
+        return loss_fn(W, X, y, reg / 2.0)
+    return linear_loss
