@@ -55,17 +55,11 @@ def margin_satisfying_batches(draw, *, max_n: int = 8, max_classes: int = 8):
 
 # ------------------------------------------------------------ linear classifiers (issue 9)
 
-@st.composite
-def linear_classifier_batches(draw, *, max_n: int = 6, max_d: int = 5, max_classes: int = 5):
+def linear_classifier_batches(*, max_n: int = 6, max_d: int = 5, max_classes: int = 5):
     """(W [D x C], X [N x D], y [N], reg >= 0) for a linear classifier with scores X @ W."""
-    n = draw(st.integers(1, max_n), label="N")
-    d = draw(st.integers(1, max_d), label="D")
-    c = draw(st.integers(2, max_classes), label="C")
-    W = draw(hnp.arrays(np.float64, (d, c), elements=finite_floats(2.0)), label="W")
-    X = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(5.0)), label="X")
-    y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
-    reg = draw(st.floats(0.0, 10.0, allow_subnormal=False), label="reg")
-    return W, X, y, reg
+    return linear_objective_batches(max_n=max_n, max_dims=max_d, max_classes=max_classes,
+                                    w_bound=2.0, x_bound=5.0,
+                                    regs=st.floats(0.0, 10.0, allow_subnormal=False))
 
 
 def linear_away_from_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-3):
@@ -628,15 +622,19 @@ def structured_max_gap(unary: np.ndarray, pairwise: np.ndarray, y: np.ndarray) -
 
 
 @st.composite
-def linear_objective_batches(draw, *, max_n: int = 6, max_dims: int = 5, max_classes: int = 5):
-    """(W [D x C], X [N x D], y [N], reg >= 0) for the total objective of a softmax classifier."""
+def linear_objective_batches(draw, *, max_n: int = 6, max_dims: int = 5, max_classes: int = 5,
+                             w_bound: float = 3.0, x_bound: float = 3.0, regs=None):
+    """(W [D x C], X [N x D], y [N], reg >= 0) for the total objective of a softmax classifier
+    (and, with other bounds, for the linear classifiers of the course API)."""
     n = draw(st.integers(1, max_n), label="N")
     d = draw(st.integers(1, max_dims), label="D")
     c = draw(st.integers(2, max_classes), label="C")
-    W = draw(hnp.arrays(np.float64, (d, c), elements=finite_floats(3.0)), label="W")
-    X = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(3.0)), label="X")
+    W = draw(hnp.arrays(np.float64, (d, c), elements=finite_floats(w_bound)), label="W")
+    X = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(x_bound)), label="X")
     y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
-    reg = draw(st.one_of(st.just(0.0), st.floats(1e-3, 10.0)), label="reg")
+    if regs is None:
+        regs = st.one_of(st.just(0.0), st.floats(1e-3, 10.0))
+    reg = draw(regs, label="reg")
     return W, X, y, reg
 # ---------------------------------------------------------------- kinks (gradient checks)
 # Gradient checks by finite differences are only meaningful where the function is smooth

@@ -148,10 +148,11 @@ class MeanSubtraction(_Estimator):
         return self._out(Z + self.mean_, Z)
 
 
-class GlobalMeanSubtraction(_Estimator):
+class GlobalMeanSubtraction(MeanSubtraction):
     """Subtract one number, the mean of every training value (the images variant).
 
-    Fitted: ``mean_`` (a float64 scalar). transform(X) = X - mean_; inverse adds it back.
+    Fitted: ``mean_`` (a float64 scalar). transform(X) = X - mean_; inverse adds it back
+    (both inherited from :class:`MeanSubtraction`; only the fitted statistic differs).
     """
 
     def fit(self, X):
@@ -159,14 +160,6 @@ class GlobalMeanSubtraction(_Estimator):
         self.n_features_ = X.shape[1]
         self.mean_ = float(X[0, 0]) if np.all(X == X[0, 0]) else float(np.mean(X, dtype=np.float64))
         return self
-
-    def transform(self, X):
-        X = self._data(X)
-        return self._out(X - self.mean_, X)
-
-    def inverse_transform(self, Z):
-        Z = self._data(Z, "Z")
-        return self._out(Z + self.mean_, Z)
 
 
 class ChannelMeanSubtraction(_Estimator):
