@@ -62,13 +62,17 @@ class Run:
             from nncheck.report import build_report, write_report
             from nncheck.report.plots import measure
 
+            # The plot measurements call the implementation in this (controlling) process,
+            # outside the worker that isolates it: measure only components whose invariants
+            # raised no error, since a crash or hang in a worker always leaves an error.
+            errored = {v.component for v in self.verdicts if v.status == "error"}
+            safe = sorted({v.component for v in self.verdicts} - errored)
             report = build_report(self.verdicts, self.implementation, spec=self.spec,
                                   profile=suite.active_profile(),
                                   seed=_seed(session.config),
                                   duration_s=time.time() - self.started,
                                   conventions=self.options,
-                                  measurements=measure(self.implementation,
-                                                       self.components or None))
+                                  measurements=measure(self.implementation, safe) if safe else [])
             write_report(report, self.report_dir)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -69,9 +72,17 @@ def test_missing_components_are_counted_not_hidden(tmp_path):
     "import os; os._exit(0)",
 ], ids=["segfault", "hang", "os_exit"])
 def test_crashes_and_hangs_are_isolated_in_a_worker(tmp_path, body):
+    # Through the command, in a process of its own: a pytest-xdist session nested inside a
+    # worker of the pytest-xdist session running these tests would take that worker down.
     path = _write_impl(tmp_path, "crashing", body)
-    report = check(str(path), profile="dev", seed=0, use_database=False, workers=1, timeout=3,
-                   extra=["-k", "softmax_matches_reference or svm_matches_reference"])
+    out = subprocess.run(
+        [sys.executable, "-m", "nncheck.cli", "check", "--impl", str(path), "-n", "1",
+         "--timeout", "3", "--profile", "dev", "--seed", "0", "--report", str(tmp_path / "r"),
+         "--component", "softmax_loss", "--component", "svm_loss",
+         "--", "--nncheck-no-database", "-k", "softmax_matches_reference or svm_matches_reference"],
+        capture_output=True, text=True, timeout=600)
+    assert out.returncode == 1, out.stdout + out.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
     got = verdicts(report)
     assert got == {"softmax_loss::softmax_matches_reference": "error",
                    "svm_loss::svm_matches_reference": "passed"}, got
