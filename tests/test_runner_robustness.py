@@ -80,7 +80,7 @@ def test_crashes_and_hangs_are_isolated_in_a_worker(tmp_path, body):
          "--timeout", "3", "--profile", "dev", "--seed", "0", "--report", str(tmp_path / "r"),
          "--component", "softmax_loss", "--component", "svm_loss",
          "--", "--nncheck-no-database", "-k", "softmax_matches_reference or svm_matches_reference"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)  # not the checkout
     assert out.returncode == 1, out.stdout + out.stderr
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     got = verdicts(report)
