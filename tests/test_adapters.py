@@ -48,7 +48,7 @@ def test_course_file_is_detected_and_mapped():
 
 
 def test_native_file_is_not_taken_for_a_course_file():
-    broken = Path(__file__).parent / "broken" / "svm_clips_scores.py"
+    broken = Path(__file__).parent / "mutants" / "svm_clips_scores.py"
     assert not is_course_module(load_file_as_module(broken))
 
 

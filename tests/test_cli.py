@@ -11,7 +11,7 @@ import pytest
 
 from nncheck.cli import main
 
-BROKEN = Path(__file__).parent / "broken" / "softmax_gradient_not_averaged.py"
+BROKEN = Path(__file__).parent / "mutants" / "softmax_gradient_not_averaged.py"
 
 
 def run_cli(*args, cwd=None):

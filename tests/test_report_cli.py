@@ -1,4 +1,4 @@
-"""The report commands end to end against a broken implementation from tests/broken/.
+"""The report commands end to end against a broken implementation from tests/mutants/.
 
 One ``nncheck check --junitxml`` run against ``svm_without_max.py`` feeds every test:
 pytest's own JUnit XML, the schema, ``nncheck repro`` (each failure's standalone script
@@ -21,7 +21,7 @@ from nncheck.cli import main
 from nncheck.report.model import validate_report
 from nncheck.report.repro import failures
 
-BROKEN = Path(__file__).parent / "broken" / "svm_without_max.py"
+BROKEN = Path(__file__).parent / "mutants" / "svm_without_max.py"
 MUST_FAIL = {"svm_loss::svm_loss_nonnegative", "svm_loss::svm_matches_reference"}
 
 # Run a script as __main__ with hypothesis (and, optionally, nncheck) made unimportable.

@@ -1,7 +1,7 @@
 """report.html: rendered from a real run with every status, checked as text and in Chromium.
 
 The run is against ``tests/report_impls/nncheck_mixed_impl.py``: failed invariants (the
-broken ``tests/broken/svm_without_max.py``), an error whose message is hostile HTML,
+broken ``tests/mutants/svm_without_max.py``), an error whose message is hostile HTML,
 declared deviations, a missing component (not-implemented) and the components every plot
 needs. The browser tests drive Debian's headless ``chromium`` over the DevTools protocol
 (``--remote-debugging-pipe``, so no extra Python package) and skip, saying why, where no

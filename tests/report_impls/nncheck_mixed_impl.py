@@ -3,7 +3,7 @@
 Used by tests/test_report_html.py (spec ``nncheck_mixed_impl:load``, with this folder on
 sys.path). It is not a conformance target:
 
-* ``svm_loss`` is the broken ``tests/broken/svm_without_max.py`` (failed invariants),
+* ``svm_loss`` is the broken ``tests/mutants/svm_without_max.py`` (failed invariants),
   except that it raises, with a message full of HTML, for batches of more than 8 rows
   (only the doubled-batch property draws those: an error verdict);
 * ``softmax_loss`` is missing (not-implemented verdicts);
@@ -21,7 +21,7 @@ from nncheck.adapters.module import load_file_as_module
 from nncheck.implementation import Deviation, Implementation
 
 HOSTILE = "<script>window.__pwned = 1; console.error('pwned')</script><img src=x onerror=alert(1)>"
-BROKEN = Path(__file__).parent.parent / "broken" / "svm_without_max.py"
+BROKEN = Path(__file__).parent.parent / "mutants" / "svm_without_max.py"
 
 
 def svm_loss(scores, y):

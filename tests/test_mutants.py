@@ -1,6 +1,6 @@
-"""Every property must catch a bug: the deliberately broken implementations in tests/broken/.
+"""Every property must catch a bug: the deliberately broken implementations in tests/mutants/.
 
-Each file in ``tests/broken/`` follows the native contract, carries one realistic bug, and
+Each file in ``tests/mutants/`` follows the native contract, carries one realistic bug, and
 lists in ``MUST_FAIL`` the invariants ("component::invariant") that must reject it. The
 suite runs against each with a fixed seed (so a pass here is reproducible), and the last
 test checks that every invariant of the suite rejects at least one broken implementation.
@@ -18,8 +18,8 @@ from nncheck.contract import COMPONENTS
 
 pytestmark = pytest.mark.slow
 
-BROKEN_DIR = Path(__file__).parent / "broken"
-BROKEN = sorted(BROKEN_DIR.glob("*.py"))
+MUTANTS_DIR = Path(__file__).parent / "mutants"
+BROKEN = sorted(MUTANTS_DIR.glob("*.py"))
 
 
 def _module(path: Path):
@@ -44,5 +44,5 @@ def test_every_invariant_rejects_some_broken_implementation():
     every = {f"{comp}::{inv}" for comp, invs in list_invariants().items() for inv in invs}
     assert killed <= every, f"MUST_FAIL names unknown invariants: {sorted(killed - every)}"
     assert every - killed == set(), (
-        "these invariants reject no broken implementation in tests/broken/: "
+        "these invariants reject no broken implementation in tests/mutants/: "
         f"{sorted(every - killed)}")
