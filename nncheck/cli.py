@@ -51,10 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write pytest's JUnit XML to PATH")
     check.add_argument("--strict", action="store_true",
                        help="a not-implemented invariant counts as a failure")
-    check.add_argument("-n", "--workers", default="1", metavar="N",
-                       help="worker processes: 1 (default) isolates the runner from crashes and "
-                            "hangs of the implementation; 'auto' or N > 1 also run in parallel; "
-                            "0 runs in-process (fastest, no isolation)")
+    check.add_argument("-n", "--workers", default=os.environ.get("NNCHECK_WORKERS", "auto"),
+                       metavar="N",
+                       help="worker processes, which isolate the runner from crashes and hangs "
+                            "of the implementation: 'auto' (default: one per CPU core), N >= 1, "
+                            "or 0 to run in-process without isolation [env NNCHECK_WORKERS]")
     check.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                        help="time limit per invariant when workers > 0 (default: %(default)s)")
     check.add_argument("-v", "--verbose", action="store_true", help="one line per invariant")

@@ -51,6 +51,7 @@ def render_markdown(report: dict) -> str:
             if inv["status"] in ("failed", "error"):
                 problems.append((comp["name"], inv))
     out.append("")
+    out += _false_alarm_section(report)
     if problems:
         out += ["## Failures and errors", ""]
         for name, inv in problems:
@@ -70,3 +71,22 @@ def render_markdown(report: dict) -> str:
             if inv["reproduce"]:
                 out += [inv["reproduce"], ""]
     return "\n".join(out)
+
+
+def _false_alarm_section(report: dict) -> list[str]:
+    """The statistical invariants with the probability that each rejects a correct
+    implementation in one run (what their tests were calibrated to), and the bound for the
+    run as a whole (their sum, by the union bound)."""
+    rated = [(comp["name"], inv) for comp in report["components"] for inv in comp["invariants"]
+             if inv.get("false_alarm_rate") is not None]
+    if not rated:
+        return []
+    total = min(1.0, sum(inv["false_alarm_rate"] for _, inv in rated))
+    out = ["## False-alarm rates of the statistical invariants", "",
+           f"{len(rated)} invariants test random behaviour with calibrated statistics; each "
+           "rejects a correct implementation in one run with at most the probability below. "
+           f"For the whole run that is at most {total:.2g} (their sum).", "",
+           "| component | invariant | false-alarm rate per run |", "|---|---|---|"]
+    out += [f"| `{name}` | {inv['invariant']} | {inv['false_alarm_rate']:.1e} |"
+            for name, inv in rated]
+    return out + [""]
