@@ -44,7 +44,7 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
         "--impl", impl,
         "--nncheck-profile", profile,
         "--nncheck-report", str(report_dir),
-        f"--hypothesis-seed={seed}",
+        f"--nncheck-seed={seed}",
         "-rN",
         "-v" if verbose else "-q",
         "--tb=long" if verbose else "--tb=short",
@@ -79,11 +79,12 @@ def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
 def check(impl: str = "reference", *, components: Iterable[str] = (), profile: str = "ci",
           seed: int | None = None, report_dir: str | Path | None = None,
           conventions: Sequence[str] = (), extra: Sequence[str] = (),
-          use_database: bool = True, workers: int | str = 0, timeout: float | None = None) -> dict:
+          use_database: bool | str | Path = True, workers: int | str = 0,
+          timeout: float | None = None) -> dict:
     """Run the suite against ``impl`` in this process and return report.json as a dict.
 
     ``use_database=False`` ignores failures saved by earlier runs, so that the outcome
-    depends on the seed alone.
+    depends on the seed alone; a path keeps Hypothesis' example database there.
 
     Raises RuntimeError when the run produced no report (e.g. a usage error).
     """
@@ -93,11 +94,20 @@ def check(impl: str = "reference", *, components: Iterable[str] = (), profile: s
         args = pytest_arguments(impl, components=components, profile=profile, seed=seed,
                                 report_dir=directory, conventions=conventions,
                                 workers=workers, timeout=timeout, extra=["-qq", "--tb=no", *extra,
-                                       *([] if use_database else ["--nncheck-no-database"])])
+                                       *database_arguments(use_database)])
         code, report = run_pytest(args, directory)
     if report is None:
         raise RuntimeError(f"nncheck run against {impl!r} produced no report (pytest exit {code})")
     return report
+
+
+def database_arguments(use_database: bool | str | Path) -> list[str]:
+    """The plugin's options for Hypothesis' example database: on (default folder), off, or a folder."""
+    if use_database is True:
+        return []
+    if not use_database:
+        return ["--nncheck-no-database"]
+    return [f"--nncheck-database={use_database}"]
 
 
 def verdicts(report: dict) -> dict[str, str]:

@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Hypothesis effort (default: %(default)s)")
     check.add_argument("--seed", type=int, default=None,
                        help="Hypothesis seed (default: a random one, recorded in the report)")
+    check.add_argument("--database", default=None, metavar="DIR",
+                       help="Hypothesis' example database, where failures are saved and tried "
+                            "first next time (default: .hypothesis/examples here)")
+    check.add_argument("--no-database", action="store_true",
+                       help="neither replay nor save failures: the seed alone decides the run")
     check.add_argument("--report", default=None, metavar="DIR",
                        help="where report.json and report.md go (default: reports/<impl name>)")
     check.add_argument("--convention", action="append", default=[], metavar="KEY=VALUE",
@@ -170,7 +175,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         args.impl, components=args.component, profile=args.profile, seed=seed,
         report_dir=report_dir, conventions=args.convention, verbose=args.verbose,
         workers=_workers(args.workers), timeout=args.timeout,
-        extra=([f"--junitxml={args.junitxml}"] if args.junitxml else []) + args.pytest_args)
+        extra=([f"--junitxml={args.junitxml}"] if args.junitxml else [])
+        + api.database_arguments(False if args.no_database else args.database or True)
+        + args.pytest_args)
     code, report = api.run_pytest(pytest_args, report_dir)
     if code == 4:  # pytest's usage error: its message is already printed
         return EXIT_USAGE

@@ -128,6 +128,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Hypothesis effort: dev, ci (default) or thorough; env NNCHECK_PROFILE")
     group.addoption("--nncheck-component", action="append", default=[], metavar="NAME",
                     help="check only these components (repeatable)")
+    group.addoption("--nncheck-seed", default=None, type=int, metavar="N",
+                    help="seed every property's Hypothesis search with N (recorded in the "
+                         "report; replays a run). Unlike --hypothesis-seed it keeps the "
+                         "example database, so a failure found before is tried first")
+    group.addoption("--nncheck-database", default=None, metavar="DIR",
+                    help="keep Hypothesis' example database in DIR (default: "
+                         ".hypothesis/examples in the folder the run starts in)")
     group.addoption("--nncheck-no-database", action="store_true",
                     help="do not replay failures saved by earlier runs: the seed alone decides")
     group.addoption("--nncheck-report", default=None, metavar="DIR",
@@ -143,7 +150,8 @@ def pytest_configure(config: pytest.Config) -> None:
             suite.set_profile(profile)
         except ValueError as exc:
             raise pytest.UsageError(f"nncheck: {exc}") from None
-    suite.use_example_database(not config.getoption("nncheck_no_database"))
+    suite.use_example_database(False if config.getoption("nncheck_no_database")
+                               else config.getoption("nncheck_database") or True)
     run = Run(config)
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "nncheck-run")
@@ -158,6 +166,7 @@ def pytest_collection_modifyitems(session, config: pytest.Config, items) -> None
     ours = [item for item in items if item.get_closest_marker("nncheck")]
     if not ours:
         return
+    _seed_properties(ours, config.getoption("nncheck_seed"))
     if run.components:
         from nncheck.contract import component
 
@@ -220,9 +229,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report.user_properties.append(("nncheck", verdict.as_dict()))
 
 
+def _seed_properties(items, seed: int | None) -> None:
+    """Give every property the run's seed, as ``@hypothesis.seed(seed)`` would, and the
+    run's profile and database (:func:`nncheck.suite.apply_active_settings`).
+
+    Hypothesis' own ``--hypothesis-seed`` also switches its example database off (neither
+    read nor written), so a failure found by one run would not be tried first by the next;
+    a per-test seed keeps the database. ``None`` clears a seed left by an earlier run in
+    the same process.
+    """
+    for item in items:
+        test = getattr(item, "obj", None)
+        if hasattr(test, "hypothesis"):
+            test._hypothesis_internal_use_seed = seed
+            suite.apply_active_settings(test)
+
+
 def _seed(config: pytest.Config) -> int | str | None:
-    """The --hypothesis-seed of the run (an int when it is one), for the report."""
-    seed = config.getoption("hypothesis_seed", None)
+    """The seed of the run (--nncheck-seed, else --hypothesis-seed), for the report."""
+    seed = config.getoption("nncheck_seed", None)
+    if seed is None:
+        seed = config.getoption("hypothesis_seed", None)
     try:
         return int(seed)
     except (TypeError, ValueError):

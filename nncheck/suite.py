@@ -8,6 +8,7 @@ name without ``test_``; its description is the first line of the docstring.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -26,13 +27,26 @@ def set_profile(name: str) -> None:
     _active["profile"] = name
 
 
-def use_example_database(enabled: bool) -> None:
+def use_example_database(enabled: bool | str | os.PathLike = True) -> None:
     """Whether Hypothesis replays failures saved by earlier runs (its example database).
 
-    On for people (a known failure is found again at once); off where a run must depend
-    on nothing but its seed, as in nncheck's own tests of broken implementations.
+    On for people (a known failure is tried first, so it is found again at once); off
+    where a run must depend on nothing but its seed, as in nncheck's own tests of broken
+    implementations. A path keeps the database in that folder instead of Hypothesis'
+    default ``.hypothesis/examples`` under the folder the run started in.
     """
     _active["database"] = enabled
+
+
+def _database_setting() -> dict:
+    database = _active["database"]
+    if database is True:
+        return {}
+    if not database:
+        return {"database": None}
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    return {"database": DirectoryBasedExampleDatabase(os.fspath(database))}
 
 
 def active_profile() -> str:
@@ -43,9 +57,8 @@ def profile_settings(name: str | None = None):
     """The Hypothesis settings of a profile (default: the active one)."""
     from hypothesis import HealthCheck, Phase, settings
 
-    extra = {} if _active["database"] else {"database": None}
     return settings(
-        **extra,
+        **_database_setting(),
         max_examples=PROFILES[name or active_profile()],
         # No "explain" phase: it re-runs failures under tracing and costs seconds per
         # failing property; the shrunk counterexample is what the report needs.
@@ -76,6 +89,21 @@ def invariant(*components: str, false_alarm_rate: float | None = None, **overrid
             from hypothesis import settings
 
             fn = settings(profile_settings(), **overrides)(fn)
+            fn._nncheck_settings_overrides = overrides
         return pytest.mark.nncheck(*components, false_alarm_rate=false_alarm_rate)(fn)
 
     return decorate
+
+
+def apply_active_settings(test: Callable) -> None:
+    """Re-apply the active profile and database to an :func:`invariant` property.
+
+    A property module is imported once per process, so the settings applied when it was
+    decorated are those of the first run; a later run in the same process (``nncheck.api.
+    check`` called twice) with another profile or database calls this for each property.
+    """
+    overrides = getattr(test, "_nncheck_settings_overrides", None)
+    if overrides is not None:
+        from hypothesis import settings
+
+        test._hypothesis_internal_use_settings = settings(profile_settings(), **overrides)
