@@ -26,6 +26,7 @@ from nncheck import suite
 from nncheck.verdict import Verdict, classify_call, classify_crash, classify_setup
 
 _RUN = pytest.StashKey["Run"]()
+_FAULTS = pytest.StashKey[object]()
 
 
 class Run:
@@ -39,15 +40,34 @@ class Run:
         self.report_dir = config.getoption("nncheck_report")
         self.started = time.time()
         self.verdicts: list[Verdict] = []
+        self._started_at: dict[str, float] = {}  # nodeid -> when a worker began it
+        self._fault_dir: str | None = None  # where workers' faulthandler writes (controller)
         self._implementation = None
         self._recording = None
         self._log = None
 
     # -- hooks of this run (Run is registered as a plugin object per config) --
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        """pytest-xdist, controller: tell each worker where to write a fatal error's trace."""
+        if self._fault_dir is None:
+            import tempfile
+
+            self._fault_dir = tempfile.mkdtemp(prefix="nncheck-faults-")
+        node.workerinput["nncheck_fault_file"] = os.path.join(
+            self._fault_dir, f"{node.workerinput['workerid']}.txt")
+
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        self._started_at[nodeid] = time.monotonic()
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "???":  # pytest-xdist: the worker died while running this test
-            verdict = classify_crash(report.nodeid, self.config.getoption("timeout", None))
+            started = self._started_at.get(report.nodeid)
+            verdict = classify_crash(
+                report.nodeid, self.config.getoption("timeout", None),
+                elapsed=None if started is None else time.monotonic() - started,
+                fatal_error=_fatal_error(getattr(report, "node", None)))
             if verdict is not None:
                 self.verdicts.append(verdict)
             return
@@ -56,6 +76,10 @@ class Run:
                 self.verdicts.append(Verdict(**value))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self._fault_dir is not None:
+            import shutil
+
+            shutil.rmtree(self._fault_dir, ignore_errors=True)
         if hasattr(session.config, "workerinput"):  # an xdist worker: the controller reports
             return
         if self.report_dir and self.verdicts:
@@ -157,6 +181,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(run, "nncheck-run")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """An xdist worker: a fatal error's trace goes where the controller looks for it.
+
+    (After every plugin's configure hook, since pytest's own faulthandler plugin points
+    faulthandler at stderr there.)"""
+    fault_file = getattr(session.config, "workerinput", {}).get("nncheck_fault_file")
+    if fault_file:
+        import faulthandler
+
+        session.config.stash[_FAULTS] = open(fault_file, "a", encoding="utf-8")  # noqa: SIM115
+        faulthandler.enable(file=session.config.stash[_FAULTS])
+
+
 def _run(config: pytest.Config) -> Run:
     return config.stash[_RUN]
 
@@ -227,6 +264,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     else:
         return
     report.user_properties.append(("nncheck", verdict.as_dict()))
+
+
+def _fatal_error(worker) -> str | None:
+    """The first line of the fatal error (e.g. "Fatal Python error: Segmentation fault")
+    that a crashed worker's faulthandler wrote, if any; the file is emptied for the next."""
+    path = getattr(worker, "workerinput", {}).get("nncheck_fault_file")
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        lines = [line.strip() for line in handle if line.startswith("Fatal Python error")]
+    open(path, "w").close()
+    return lines[-1] if lines else None
 
 
 def _seed_properties(items, seed: int | None) -> None:

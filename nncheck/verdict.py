@@ -106,22 +106,38 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
     return verdict
 
 
-def classify_crash(nodeid: str, timeout: float | None) -> Verdict | None:
-    """The verdict for a property whose worker process died (pytest-xdist crash report)."""
+def classify_crash(nodeid: str, timeout: float | None, *, elapsed: float | None = None,
+                   fatal_error: str | None = None) -> Verdict | None:
+    """The verdict for a property whose worker process died (pytest-xdist crash report).
+
+    ``elapsed`` (seconds since the worker began the property) tells a hang ended by the
+    time limit from a crash; ``fatal_error`` is what the worker's faulthandler wrote, e.g.
+    "Fatal Python error: Segmentation fault".
+    """
     from nncheck.api import list_invariants
 
     function = nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
     owner = next((c for c, names in list_invariants().items() if function in names), None)
     if owner is None:
         return None
-    limit = f"hung past the {timeout:g} s time limit, " if timeout else ""
+    after = f" after {elapsed:.1f} s" if elapsed is not None else ""
+    if fatal_error:
+        cause = (f"the implementation crashed the interpreter ({fatal_error.rstrip('.')}), "
+                 "e.g. in a C extension")
+    elif timeout and elapsed is not None and elapsed >= 0.9 * timeout:
+        cause = f"the implementation hung: it did not return within the {timeout:g} s time limit"
+    elif elapsed is not None:
+        cause = ("the implementation ended the process (e.g. os._exit) or crashed the "
+                 "interpreter")
+    else:  # when the property began is unknown
+        limit = f"hung past the {timeout:g} s time limit, " if timeout else ""
+        cause = f"the implementation {limit}crashed the interpreter (e.g. a segfault) or ended the process"
     return Verdict(
         component=owner,
         invariant=nodeid.split("::")[-1].removeprefix("test_"),
         status="error",
         test_id=nodeid,
-        message=f"the worker process died while running this invariant: the implementation "
-                f"{limit}crashed the interpreter (e.g. a segfault) or ended the process",
+        message=f"the worker process died while running this invariant{after}: {cause}",
     )
 
 

@@ -66,12 +66,12 @@ def test_missing_components_are_counted_not_hidden(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body", [
-    "import ctypes; ctypes.string_at(0)",  # a segfault
-    "import time; time.sleep(600)",  # a hang, ended by the 3 s time limit
-    "import os; os._exit(0)",
+@pytest.mark.parametrize(("body", "cause"), [
+    ("import ctypes; ctypes.string_at(0)", "(Fatal Python error: Segmentation fault)"),
+    ("import time; time.sleep(600)", "hung: it did not return within the 3 s time limit"),
+    ("import os; os._exit(0)", "ended the process (e.g. os._exit)"),
 ], ids=["segfault", "hang", "os_exit"])
-def test_crashes_and_hangs_are_isolated_in_a_worker(tmp_path, body):
+def test_crashes_and_hangs_are_isolated_in_a_worker(tmp_path, body, cause):
     # Through the command, in a process of its own: a pytest-xdist session nested inside a
     # worker of the pytest-xdist session running these tests would take that worker down.
     path = _write_impl(tmp_path, "crashing", body)
@@ -87,4 +87,4 @@ def test_crashes_and_hangs_are_isolated_in_a_worker(tmp_path, body):
     assert got == {"softmax_loss::softmax_matches_reference": "error",
                    "svm_loss::svm_matches_reference": "passed"}, got
     message = report["components"][0]["invariants"][0]["message"]
-    assert "worker process died" in message and "3 s time limit" in message, message
+    assert "worker process died" in message and cause in message, message
