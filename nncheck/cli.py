@@ -149,23 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _conventions(pairs: list[str]) -> dict[str, str]:
-    options = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--convention takes KEY=VALUE, got {pair!r}")
-        options[key.strip()] = value.strip()
-    return options
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    from nncheck.adapters import load
+    from nncheck.adapters import load, parse_convention_pairs
 
     for name in args.component:
         if name not in COMPONENTS:
             raise UsageError(f"unknown component {name!r} (see 'nncheck list')")
-    implementation = load(args.impl, _conventions(args.convention))  # UsageError -> exit 2
+    implementation = load(args.impl, parse_convention_pairs(args.convention))  # UsageError -> exit 2
     if args.component and not any(implementation.has(c) for c in args.component):
         print(f"nncheck: note: {implementation.name} implements none of "
               f"{', '.join(args.component)}", file=sys.stderr)

@@ -35,7 +35,7 @@ class Run:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.spec = config.getoption("impl") or os.environ.get("NNCHECK_IMPL") or "reference"
-        self.options = _parse_conventions(config.getoption("convention"))
+        self.options = _conventions(config.getoption("convention"))
         self.components = config.getoption("nncheck_component")
         self.report_dir = config.getoption("nncheck_report")
         self.started = time.time()
@@ -317,11 +317,11 @@ def _example(log) -> dict | None:
         log.reset()
 
 
-def _parse_conventions(pairs: list[str]) -> dict[str, str]:
-    options = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise pytest.UsageError(f"nncheck: --convention takes KEY=VALUE, got {pair!r}")
-        options[key.strip()] = value.strip()
-    return options
+def _conventions(pairs: list[str]) -> dict[str, str]:
+    from nncheck.adapters import parse_convention_pairs
+    from nncheck.errors import UsageError
+
+    try:
+        return parse_convention_pairs(pairs)
+    except UsageError as exc:
+        raise pytest.UsageError(f"nncheck: {exc}") from None

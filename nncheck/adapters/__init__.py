@@ -64,6 +64,17 @@ def load(spec: str, options: Mapping[str, str] | None = None) -> Implementation:
     return from_module_path(spec, options)
 
 
+def parse_convention_pairs(pairs: list[str]) -> dict[str, str]:
+    """``--convention KEY=VALUE`` pairs as a dict (UsageError for a malformed pair)."""
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--convention takes KEY=VALUE, got {pair!r}")
+        options[key.strip()] = value.strip()
+    return options
+
+
 def reject_unknown_options(options: Mapping[str, str], known: set[str], who: str) -> None:
     unknown = sorted(set(options) - known)
     if unknown:
