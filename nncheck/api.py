@@ -50,7 +50,9 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
         "--tb=long" if verbose else "--tb=short",
     ]
     if str(workers) != "0":
-        args += ["-n", str(workers), "--max-worker-restart", "1000000"]
+        # worksteal: an idle worker takes queued properties from a busy one, so one slow
+        # property at the end of a worker's share does not leave the other cores idle.
+        args += ["-n", str(workers), "--dist", "worksteal", "--max-worker-restart", "1000000"]
         if timeout:
             args += [f"--timeout={timeout:g}", "--timeout-method=thread"]
     else:
