@@ -211,6 +211,9 @@ def test_library_disagreements_are_not_mapped_away(jx):
     # XLA:CPU flushes subnormal numbers to zero
     tiny = np.array([[0.0], [1.3386763832135e-311]])
     assert jx.call("max_norm_project", tiny, 1.0)[1, 0] == 0.0
+    out, mask = jx.call("dropout_forward", np.ones(1), 0.5, "train", 0)
+    assert out[0] == 2.0  # kept, so dx should be 2 * dout, a subnormal: flushed instead
+    assert jx.call("dropout_backward", np.array([2.2e-313]), mask, 0.5, "train")[0] == 0.0
 
 
 def test_suite_verdicts_end_to_end():

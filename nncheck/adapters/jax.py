@@ -165,7 +165,8 @@ def load(options: dict | None = None) -> Implementation:
     _cheap_compilation()
     jax, flax, optax = _jax()
     jax.config.update("jax_enable_x64", True)
-    version = f"{jax.__version__} (flax {flax.__version__}, optax {optax.__version__}; {X64_NOTE})"
+    version = (f"{jax.__version__} (flax {flax.__version__}, optax {optax.__version__}; "
+               "float64: jax_enable_x64 set by the adapter)")
     return Implementation("jax", _functions(jax, optax, init), version=version,
                           source=f"jax + flax.linen + optax (CPU; {X64_NOTE})",
                           deviations=deviations(init))
