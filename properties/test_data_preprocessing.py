@@ -449,6 +449,25 @@ def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
                    "diagonal vs S / (S + eps)")
 
 
+@invariant("whitening")
+@given(data=exact_covariance_data())
+def test_whitening_without_eps_gives_identity_covariance(impl, data):
+    """With eps = 0 (the textbook whitening of "Data Preprocessing"), full-rank training data
+    comes out with covariance exactly the identity: eps = 0 is honoured, not replaced.
+
+    The data has known, well-separated eigenvalues S (1e-6 <= S <= 100), so a smoothing
+    term left in by mistake (say the default 1e-5) moves some variance S / (S + 1e-5) by at
+    least 1e-7, far beyond the round-off allowed here.
+    """
+    X, _, values, _ = data
+    cov = _whitened_covariance(impl, X, eps=0.0)
+    # The eigensolver's absolute error ~ D * machine-eps * S_max, divided by sqrt(S_i S_j).
+    noise = 64 * X.shape[1] * np.finfo(np.float64).eps * float(values[0])
+    scale = np.sqrt(values)
+    _assert_within(cov, np.eye(len(values)), 1e-8 + noise / np.outer(scale, scale),
+                   "covariance of the data whitened with eps = 0")
+
+
 def _assert_within(actual, expected, atol: np.ndarray, name: str) -> None:
     """|actual - expected| <= atol elementwise, for a per-element tolerance array."""
     diff = np.abs(actual - expected)
