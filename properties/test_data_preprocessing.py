@@ -302,6 +302,21 @@ def test_minmax_constant_features_map_to_zero(impl, split):
 
 
 @invariant("minmax_scaling")
+@given(split=data_splits(("constant_columns",)))
+def test_minmax_constant_features_shift_test_data(impl, split):
+    """A constant training feature is only shifted ("Data Preprocessing", normalization): a
+    test value x maps to x minus the training value, not to a fixed 0 and not rescaled."""
+    source, train, test = split
+    est = _fit(impl, "minmax_scaling", train)
+    const = source.constant
+    moved = test.copy()
+    moved[:, const] = train[0, const] + 1.0
+    out = _transform(impl, "minmax_scaling", est, moved)
+    assert_close(out[:, const], np.ones_like(out[:, const]), rtol=0, atol=_atol(train),
+                 name="constant features of test data set to the training value + 1")
+
+
+@invariant("minmax_scaling")
 @given(split=data_splits(NON_CONSTANT_KINDS))
 def test_minmax_uses_training_range(impl, split):
     """Test data is mapped with the TRAINING min and max, and is not clipped to [-1, 1]."""
