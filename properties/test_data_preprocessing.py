@@ -483,6 +483,25 @@ def test_whitening_without_eps_gives_identity_covariance(impl, data):
                    "covariance of the data whitened with eps = 0")
 
 
+@invariant("whitening")
+@given(data=exact_covariance_data(), k_fraction=st.floats(0.0, 1.0))
+def test_whitening_keeps_top_k_axes(impl, data, k_fraction):
+    """whitening(n_components=k) whitens only the k axes of largest variance ("Data
+    Preprocessing", PCA then whitening): the output is [N x k] with covariance
+    diag(S_i / (S_i + eps)) over the top k eigenvalues S_i (default eps 1e-5)."""
+    X, _, values, _ = data
+    k = 1 + int(k_fraction * (X.shape[1] - 1))
+    est = _fit(impl, "whitening", X, n_components=k)
+    Z = _transform(impl, "whitening", est, X, output="shape:X:1")
+    assert Z.shape == (len(X), k), f"transform gave shape {Z.shape}; expected {(len(X), k)}"
+    kept = values[:k]
+    noise = 64 * X.shape[1] * np.finfo(np.float64).eps * float(values[0])
+    scale = np.sqrt(kept + 1e-5)
+    _assert_within(Z.T @ Z / len(Z), np.diag(kept / (kept + 1e-5)),
+                   1e-8 + noise / np.outer(scale, scale),
+                   f"covariance of the data whitened onto its top {k} axes")
+
+
 def _assert_within(actual, expected, atol: np.ndarray, name: str) -> None:
     """|actual - expected| <= atol elementwise, for a per-element tolerance array."""
     diff = np.abs(actual - expected)
