@@ -302,6 +302,21 @@ def test_minmax_constant_features_map_to_zero(impl, split):
 
 
 @invariant("minmax_scaling")
+@given(split=data_splits(("constant_columns",)))
+def test_minmax_constant_features_shift_test_data(impl, split):
+    """A constant training feature is only shifted ("Data Preprocessing", normalization): a
+    test value x maps to x minus the training value, not to a fixed 0 and not rescaled."""
+    source, train, test = split
+    est = _fit(impl, "minmax_scaling", train)
+    const = source.constant
+    moved = test.copy()
+    moved[:, const] = train[0, const] + 1.0
+    out = _transform(impl, "minmax_scaling", est, moved)
+    assert_close(out[:, const], np.ones_like(out[:, const]), rtol=0, atol=_atol(train),
+                 name="constant features of test data set to the training value + 1")
+
+
+@invariant("minmax_scaling")
 @given(split=data_splits(NON_CONSTANT_KINDS))
 def test_minmax_uses_training_range(impl, split):
     """Test data is mapped with the TRAINING min and max, and is not clipped to [-1, 1]."""
@@ -447,6 +462,44 @@ def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
                    "off-diagonal covariance of the whitened data")
     _assert_within(np.diag(cov), want, 1e-8 + 2 * noise * eps / scale**4,
                    "diagonal vs S / (S + eps)")
+
+
+@invariant("whitening")
+@given(data=exact_covariance_data())
+def test_whitening_without_eps_gives_identity_covariance(impl, data):
+    """With eps = 0 (the textbook whitening of "Data Preprocessing"), full-rank training data
+    comes out with covariance exactly the identity: eps = 0 is honoured, not replaced.
+
+    The data has known, well-separated eigenvalues S (1e-6 <= S <= 100), so a smoothing
+    term left in by mistake (say the default 1e-5) moves some variance S / (S + 1e-5) by at
+    least 1e-7, far beyond the round-off allowed here.
+    """
+    X, _, values, _ = data
+    cov = _whitened_covariance(impl, X, eps=0.0)
+    # The eigensolver's absolute error ~ D * machine-eps * S_max, divided by sqrt(S_i S_j).
+    noise = 64 * X.shape[1] * np.finfo(np.float64).eps * float(values[0])
+    scale = np.sqrt(values)
+    _assert_within(cov, np.eye(len(values)), 1e-8 + noise / np.outer(scale, scale),
+                   "covariance of the data whitened with eps = 0")
+
+
+@invariant("whitening")
+@given(data=exact_covariance_data(), k_fraction=st.floats(0.0, 1.0))
+def test_whitening_keeps_top_k_axes(impl, data, k_fraction):
+    """whitening(n_components=k) whitens only the k axes of largest variance ("Data
+    Preprocessing", PCA then whitening): the output is [N x k] with covariance
+    diag(S_i / (S_i + eps)) over the top k eigenvalues S_i (default eps 1e-5)."""
+    X, _, values, _ = data
+    k = 1 + int(k_fraction * (X.shape[1] - 1))
+    est = _fit(impl, "whitening", X, n_components=k)
+    Z = _transform(impl, "whitening", est, X, output="shape:X:1")
+    assert Z.shape == (len(X), k), f"transform gave shape {Z.shape}; expected {(len(X), k)}"
+    kept = values[:k]
+    noise = 64 * X.shape[1] * np.finfo(np.float64).eps * float(values[0])
+    scale = np.sqrt(kept + 1e-5)
+    _assert_within(Z.T @ Z / len(Z), np.diag(kept / (kept + 1e-5)),
+                   1e-8 + noise / np.outer(scale, scale),
+                   f"covariance of the data whitened onto its top {k} axes")
 
 
 def _assert_within(actual, expected, atol: np.ndarray, name: str) -> None:
