@@ -837,3 +837,77 @@ def test_total_objective_gradient_is_data_plus_regularization(impl, batch):
 def test_total_objective_gradient_matches_numeric(impl, batch):
     """dW matches central differences of the implementation's own total objective."""
     _numeric_check(impl, "total_objective", batch)
+
+
+# ============================================ every loss's gradient vs autograd of the reference
+# The third opinion on each gradient: autograd differentiates the reference forward pass (the
+# loss as the notes define it, written once, no hand-derived gradient), at the same inputs and
+# away from the same kinks as the central-difference checks above.
+
+def _autograd_check(impl, name, args, wrt=(0,)):
+    """Each gradient output (for argument ``wrt[k]``) equals autograd's gradient of the
+    reference forward pass."""
+    outputs = impl.call(name, *args)
+    forward = REFERENCE[name][1]
+    for k, position in enumerate(wrt):
+        want = autograd.grad(forward, position)(*args)
+        assert_close(outputs[k + 1], want, rtol=1e-7, atol=1e-10,
+                     name=f"{name} gradient w.r.t. argument {position + 1} vs autograd")
+
+
+@invariant("squared_hinge_loss")
+@given(batch=away_from_hinge_kinks(classification_batches()))
+def test_squared_hinge_gradient_matches_autograd(impl, batch):
+    """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
+    _autograd_check(impl, "squared_hinge_loss", batch)
+
+
+@invariant("crammer_singer_loss")
+@given(batch=classification_batches().filter(
+    lambda b: crammer_singer_kink_distance(*b) > KINK_GAP))
+def test_crammer_singer_gradient_matches_autograd(impl, batch):
+    """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
+    _autograd_check(impl, "crammer_singer_loss", batch)
+
+
+@invariant("attribute_hinge_loss")
+@given(batch=attribute_batches(encoding="pm1").filter(lambda b: _attribute_hinge_kink_free(*b)))
+def test_attribute_hinge_gradient_matches_autograd(impl, batch):
+    """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
+    _autograd_check(impl, "attribute_hinge_loss", batch)
+
+
+@invariant("logistic_loss")
+@given(batch=attribute_batches(encoding="01"))
+def test_logistic_gradient_matches_autograd(impl, batch):
+    """The gradient (sigma(f) - y, averaged) matches autograd of the reference forward pass."""
+    _autograd_check(impl, "logistic_loss", batch)
+
+
+@invariant("l2_regression_loss")
+@given(batch=regression_batches(outlier=0))
+def test_l2_regression_gradient_matches_autograd(impl, batch):
+    """The gradient matches autograd applied to the reference forward pass."""
+    _autograd_check(impl, "l2_regression_loss", batch)
+
+
+@invariant("l1_regression_loss")
+@given(batch=regression_batches(outlier=0).filter(lambda b: not has_l1_kink(*b)))
+def test_l1_regression_gradient_matches_autograd(impl, batch):
+    """Away from ties, the gradient matches autograd applied to the reference forward pass."""
+    _autograd_check(impl, "l1_regression_loss", batch)
+
+
+@invariant("structured_svm_loss")
+@given(batch=structured_batches().filter(lambda b: structured_max_gap(*b) > KINK_GAP))
+def test_structured_svm_gradient_matches_autograd(impl, batch):
+    """Where the maximiser is unique, unary and pairwise gradients match autograd applied to
+    the reference forward pass."""
+    _autograd_check(impl, "structured_svm_loss", batch, wrt=(0, 1))
+
+
+@invariant("total_objective")
+@given(batch=linear_objective_batches())
+def test_total_objective_gradient_matches_autograd(impl, batch):
+    """dW matches autograd applied to the reference total objective (data loss + L2)."""
+    _autograd_check(impl, "total_objective", batch)

@@ -16,5 +16,6 @@ def crammer_singer_loss(scores, y):
 
 MUST_FAIL = [
     "crammer_singer_loss::crammer_singer_gradient_matches_numeric",
+    "crammer_singer_loss::crammer_singer_gradient_matches_autograd",
     "crammer_singer_loss::crammer_singer_matches_reference",
 ]

@@ -17,5 +17,6 @@ def squared_hinge_loss(scores, y):
 MUST_FAIL = [
     "squared_hinge_loss::squared_hinge_gradient_is_twice_the_margin",
     "squared_hinge_loss::squared_hinge_gradient_matches_numeric",
+    "squared_hinge_loss::squared_hinge_gradient_matches_autograd",
     "squared_hinge_loss::squared_hinge_matches_reference",
 ]
