@@ -6,7 +6,7 @@ A spec (``--impl``, ``NNCHECK_IMPL``) is, in the order tried:
    contract's components), or the course's ``layers.py`` API (detected, see
    :mod:`nncheck.adapters.layers`);
 2. the name of an adapter: a built-in one (``reference``, ``layers``, ``torch``,
-   ``sklearn``) or one that a package registers
+   ``sklearn``, ``keras``) or one that a package registers
    in the ``nncheck.adapters`` entry-point group as ``name = "pkg.mod:load"``;
 3. ``pkg.mod:factory``, a callable returning an Implementation;
 4. an importable module path ``pkg.mod`` that follows the native contract.
@@ -33,6 +33,7 @@ BUILTIN_ADAPTERS: dict[str, str] = {
     "layers": "nncheck.adapters.layers:load",
     "torch": "nncheck.adapters.torch:load",
     "sklearn": "nncheck.adapters.sklearn:load",
+    "keras": "nncheck.adapters.keras:load",
 }
 
 
