@@ -262,3 +262,29 @@ def test_end_to_end_verdicts():
     # Truncated GlorotNormal: the shape test fails as declared; the variance holds.
     assert v["glorot_init::glorot_init_normal_shape"] == "deviation"
     assert v["glorot_init::glorot_init_variance"] == "passed"
+
+
+def test_float64_force_is_a_declared_patch_in_its_own_process():
+    """``--convention float64=force`` makes Keras keep float64 (a diagnostic). It patches
+    Keras for the whole process, so it is tried in a child process."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from nncheck.adapters import load\n"
+        "x = np.random.default_rng(0).normal(size=(7, 3))\n"
+        "for mode in ('keras', 'force'):\n"
+        "    impl = load('keras', {'float64': mode})\n"
+        "    loss, _ = impl.call('l2_regression_loss', x, np.zeros_like(x))\n"
+        "    print(mode, abs(loss - np.mean(np.sum(x * x, axis=1))) / loss, impl.source)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "KERAS_BACKEND": "jax"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    stock_error, stock_source = lines["keras"].split(" ", 1)
+    forced_error, forced_source = lines["force"].split(" ", 1)
+    assert float(forced_error) < 1e-14  # float64 throughout
+    assert float(stock_error) > 1e-12  # stock Keras: the mean over D is taken in float32
+    assert "FORCED" in forced_source and "FORCED" not in stock_source
