@@ -6,7 +6,7 @@ A spec (``--impl``, ``NNCHECK_IMPL``) is, in the order tried:
    contract's components), or the course's ``layers.py`` API (detected, see
    :mod:`nncheck.adapters.layers`);
 2. the name of an adapter: a built-in one (``reference``, ``layers``, ``torch``,
-   ``sklearn``, ``jax``) or one that a package registers
+   ``sklearn``, ``jax``, ``keras``) or one that a package registers
    in the ``nncheck.adapters`` entry-point group as ``name = "pkg.mod:load"``;
 3. ``pkg.mod:factory``, a callable returning an Implementation;
 4. an importable module path ``pkg.mod`` that follows the native contract.
@@ -34,6 +34,7 @@ BUILTIN_ADAPTERS: dict[str, str] = {
     "torch": "nncheck.adapters.torch:load",
     "sklearn": "nncheck.adapters.sklearn:load",
     "jax": "nncheck.adapters.jax:load",
+    "keras": "nncheck.adapters.keras:load",
 }
 
 
