@@ -35,7 +35,9 @@ def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
         result = fn(*args, **kwargs)
     except NotImplementedError as exc:  # a stub, e.g. from `nncheck template`
         _skip_not_implemented(label, exc)
-    except (Exception, SystemExit) as exc:  # SystemExit: a learner's sys.exit() is a verdict too
+    except KeyboardInterrupt:  # the person running nncheck pressed Ctrl-C: stop the run
+        raise
+    except BaseException as exc:  # also SystemExit (a learner's sys.exit()) and odd BaseExceptions
         raise ImplementationRaised(f"{label} raised {type(exc).__name__}: {exc}") from exc
     for key, before in snapshots:
         after = args[key] if isinstance(key, int) else kwargs[key]

@@ -29,6 +29,11 @@ HOSTILE = {
     "single_value": ("return 1.0", "failed", "tuple of 2 values"),
     "mutates": ("scores -= scores.max(); return 1.0, np.zeros_like(scores)", "failed",
                 "mutated its input"),
+    "inf": ("return float('inf'), np.zeros_like(scores)", "failed", "not finite"),
+    "odd_exception": ("class Odd(BaseException): pass\nraise Odd('not even an Exception')",
+                      "error", "raised Odd: not even an Exception"),
+    "prints": ("print('chatty ' * 500)\nfrom nncheck.reference.losses import softmax_loss\n"
+               "return softmax_loss(scores, y)", "passed", ""),
 }
 
 
