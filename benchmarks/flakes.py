@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         bad = {k: v for k, v in got.items() if v in ("failed", "error") and k not in known}
         found.update(k for k, v in got.items() if v in ("failed", "error") and k in known)
         invariant_runs += sum(k not in known for k in got)
-        failures.update(bad)
+        failures.update(bad.keys())
         print(f"seed {seed}: {len(got)} invariants, {len(bad)} failed or errored"
               + (f" {sorted(bad.items())}" if bad else ""), flush=True)
 
