@@ -267,7 +267,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def _fatal_error(worker) -> str | None:
-    """The first line of the fatal error (e.g. "Fatal Python error: Segmentation fault")
+    """The last "Fatal Python error" line (e.g. "Fatal Python error: Segmentation fault")
     that a crashed worker's faulthandler wrote, if any; the file is emptied for the next."""
     path = getattr(worker, "workerinput", {}).get("nncheck_fault_file")
     if not path or not os.path.exists(path):
