@@ -67,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         found.update(k for k, v in got.items() if v in ("failed", "error") and k in known)
         invariant_runs += sum(k not in known for k in got)
         failures.update(bad.keys())
-        print(f"seed {seed}: {len(got)} invariants, {len(bad)} failed or errored"
-              + (f" {sorted(bad.items())}" if bad else ""), flush=True)
+        known_found = sum(k in known for k, v in got.items() if v in ("failed", "error"))
+        print(f"seed {seed}: {len(got)} invariants, {len(bad)} unexpectedly failed or errored"
+              + (f" {sorted(bad.items())}" if bad else "")
+              + (f" (+{known_found} known findings)" if known else ""), flush=True)
 
     n_fail = sum(failures.values())
     upper = float(sps.beta.ppf(0.95, n_fail + 1, invariant_runs - n_fail))
