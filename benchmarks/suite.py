@@ -1,8 +1,11 @@
 """How long a full ``nncheck check`` takes, and where the time goes.
 
 Runs the conformance suite against an implementation (default: the reference) once per
-profile and worker count, in fresh processes, and prints the wall time of each, the
-parallel speed-up, and the slowest invariants (from report.json's per-invariant durations).
+profile and worker count, in fresh processes, and prints the wall time of each with its
+phases (report.json's ``run.phases_s``: start-up, the properties, the plots' measurements;
+the rest of the wall time is the interpreter starting and the report being written), the
+parallel speed-up of the whole command and of the property phase alone, and the slowest
+invariants (from report.json's per-invariant durations).
 
     python benchmarks/suite.py                       # ci profile, -n 0 / 1 / 2
     python benchmarks/suite.py --profiles dev ci thorough --workers 1
@@ -42,21 +45,27 @@ def main() -> None:
     parser.add_argument("--slowest", type=int, default=10)
     args = parser.parse_args()
 
-    print(f"{'profile':<9} {'-n':>3} {'wall s':>8} {'invariants':>10}  verdict")
-    walls = {}
+    print(f"{'profile':<9} {'-n':>3} {'wall s':>7} {'startup':>8} {'properties':>10} "
+          f"{'measure':>8} {'other':>6} {'invariants':>10}  verdict")
+    walls, spans = {}, {}
     last_report = None
     for profile in args.profiles:
         for workers in args.workers:
             wall, report = timed_check(args.impl, profile, workers, args.seed)
-            walls[profile, workers] = wall
+            phases = report["run"]["phases_s"]
+            walls[profile, workers], spans[profile, workers] = wall, phases["properties"]
             last_report = report
             summary = report["summary"]
             verdict = "conforms" if summary["conforms"] else "DOES NOT CONFORM"
-            print(f"{profile:<9} {workers:>3} {wall:>8.1f} {summary['total']:>10}  {verdict}")
+            print(f"{profile:<9} {workers:>3} {wall:>7.1f} {phases['startup']:>8.1f} "
+                  f"{phases['properties']:>10.1f} {phases['measurements']:>8.1f} "
+                  f"{wall - sum(phases.values()):>6.1f} {summary['total']:>10}  {verdict}",
+                  flush=True)
     for profile in args.profiles:
         if (profile, "1") in walls and (profile, "2") in walls:
-            print(f"speed-up of -n 2 over -n 1 ({profile}): "
-                  f"{walls[profile, '1'] / walls[profile, '2']:.2f}x")
+            print(f"speed-up of -n 2 over -n 1 ({profile}): whole command "
+                  f"{walls[profile, '1'] / walls[profile, '2']:.2f}x, property phase "
+                  f"{spans[profile, '1'] / spans[profile, '2']:.2f}x")
     invariants = [i for c in last_report["components"] for i in c["invariants"]]
     invariants.sort(key=lambda i: -i["duration_s"])
     print(f"\nslowest {args.slowest} invariants (last run):")

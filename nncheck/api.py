@@ -67,7 +67,13 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
 
 def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
     """Run pytest in this process; return its exit status and the report (None if absent)."""
+    import hypothesis  # noqa: F401  (see below)
     import pytest
+
+    # Imported before pytest starts: otherwise pytest's assertion rewriting, which applies to
+    # every module of a package that ships a pytest plugin, recompiles Hypothesis' modules in
+    # this process on every run where bytecode is not written (PYTHONDONTWRITEBYTECODE, as in
+    # many containers), about a second of the run's serial part.
 
     report_path = Path(report_dir) / "report.json"
     if report_path.exists():

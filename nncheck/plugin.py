@@ -39,6 +39,9 @@ class Run:
         self.components = config.getoption("nncheck_component")
         self.report_dir = config.getoption("nncheck_report")
         self.started = time.time()
+        self._clock_start = time.monotonic()
+        self._first_property_at: float | None = None  # when the first property began
+        self._last_property_at: float | None = None  # when the last one ended
         self.verdicts: list[Verdict] = []
         self._started_at: dict[str, float] = {}  # nodeid -> when a worker began it
         self._fault_dir: str | None = None  # where workers' faulthandler writes (controller)
@@ -59,7 +62,13 @@ class Run:
             self._fault_dir, f"{node.workerinput['workerid']}.txt")
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
-        self._started_at[nodeid] = time.monotonic()
+        now = time.monotonic()
+        self._started_at[nodeid] = now
+        if self._first_property_at is None:
+            self._first_property_at = now
+
+    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+        self._last_property_at = time.monotonic()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "???":  # pytest-xdist: the worker died while running this test
@@ -91,13 +100,25 @@ class Run:
             # raised no error, since a crash or hang in a worker always leaves an error.
             errored = {v.component for v in self.verdicts if v.status == "error"}
             safe = sorted({v.component for v in self.verdicts} - errored)
+            properties_done = time.monotonic()
+            measurements = measure(self.implementation, safe) if safe else []
             report = build_report(self.verdicts, self.implementation, spec=self.spec,
                                   profile=suite.active_profile(),
                                   seed=_seed(session.config),
                                   duration_s=time.time() - self.started,
                                   conventions=self.options,
-                                  measurements=measure(self.implementation, safe) if safe else [])
+                                  measurements=measurements,
+                                  workers=_workers(session.config),
+                                  phases_s=self._phases(properties_done))
             write_report(report, self.report_dir)
+
+    def _phases(self, properties_done: float) -> dict[str, float]:
+        """Where the run's time went so far: starting the workers and collecting, running
+        the properties (first start to last end), and measuring for the plots."""
+        first = self._first_property_at or properties_done
+        last = self._last_property_at or first
+        return {"startup": first - self._clock_start, "properties": last - first,
+                "measurements": time.monotonic() - properties_done}
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.verdicts:
@@ -292,6 +313,13 @@ def _seed_properties(items, seed: int | None) -> None:
         if hasattr(test, "hypothesis"):
             test._hypothesis_internal_use_seed = seed
             suite.apply_active_settings(test)
+
+
+def _workers(config: pytest.Config) -> int:
+    """How many pytest-xdist worker processes ran the properties (0: in this process)."""
+    if getattr(config.option, "dist", "no") == "no":
+        return 0
+    return len(getattr(config.option, "tx", None) or [])
 
 
 def _seed(config: pytest.Config) -> int | str | None:

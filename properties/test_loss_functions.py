@@ -8,6 +8,7 @@ and the data loss is the mean over the N examples.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 
 import autograd
@@ -850,7 +851,11 @@ def _autograd_check(impl, name, args, wrt=(0,)):
     outputs = impl.call(name, *args)
     forward = REFERENCE[name][1]
     for k, position in enumerate(wrt):
-        want = autograd.grad(forward, position)(*args)
+        with warnings.catch_warnings():
+            # a loss that is flat in this argument here (e.g. no margin violated) has a
+            # zero gradient, which autograd returns after warning about it
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            want = autograd.grad(forward, position)(*args)
         assert_close(outputs[k + 1], want, rtol=1e-7, atol=1e-10,
                      name=f"{name} gradient w.r.t. argument {position + 1} vs autograd")
 

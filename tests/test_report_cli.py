@@ -44,7 +44,28 @@ def run(tmp_path_factory):
 def test_report_validates_against_the_schema(run):
     report, _ = run
     validate_report(report)
-    assert report["schema_version"] == "1.1" and report["run"]["seed"] == 0
+    assert report["schema_version"] == "1.2" and report["run"]["seed"] == 0
+
+
+def test_the_report_says_where_the_time_went(run):
+    """``nncheck check`` runs in xdist workers by default (-n auto); the phases are
+    consecutive parts of the run, so they add up to no more than its duration."""
+    report, out = run
+    timing = report["run"]
+    assert timing["workers"] >= 1
+    phases = timing["phases_s"]
+    assert set(phases) == {"startup", "properties", "measurements"}
+    assert phases["properties"] > 0
+    assert sum(phases.values()) <= timing["duration_s"] + 0.05
+    assert f"{timing['workers']} worker" in (out / "report.md").read_text()
+
+
+def test_an_in_process_run_records_no_workers(tmp_path):
+    from nncheck.api import check
+
+    report = check(str(BROKEN), components=["svm_loss"], seed=0, profile="dev",
+                   use_database=False, workers=0)
+    assert report["run"]["workers"] == 0 and report["run"]["phases_s"]["properties"] > 0
 
 
 def test_the_plugin_measures_the_checked_components_for_the_plots(run):

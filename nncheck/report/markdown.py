@@ -12,6 +12,16 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def _timing(run: dict) -> str:
+    """The workers and phases of the run, e.g. " (2 workers; startup 2.7 s, ...)", if recorded."""
+    if "phases_s" not in run:
+        return ""
+    workers = run.get("workers", 0)
+    where = f"{workers} worker{'s' * (workers != 1)}" if workers else "in-process"
+    phases = ", ".join(f"{name} {seconds} s" for name, seconds in run["phases_s"].items())
+    return f" ({where}; {phases})"
+
+
 def render_markdown(report: dict) -> str:
     impl, run, summary = report["implementation"], report["run"], report["summary"]
     env = report["environment"]
@@ -23,7 +33,7 @@ def render_markdown(report: dict) -> str:
         f"(schema {report['schema_version']}, nncheck {report['nncheck_version']}).",
         "",
         f"- spec: `{impl['spec']}`; profile: {run['profile']}; seed: {run['seed']}; "
-        f"duration: {run['duration_s']} s; finished: {run['finished']}",
+        f"duration: {run['duration_s']} s{_timing(run)}; finished: {run['finished']}",
         f"- Python {env['python']} on {env['platform']}; "
         + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
         "",

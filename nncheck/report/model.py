@@ -15,7 +15,7 @@ import nncheck
 from nncheck.contract import COMPONENTS
 from nncheck.verdict import SEVERITY, STATUSES, Verdict
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 _ENV_PACKAGES = ("numpy", "scipy", "hypothesis", "autograd", "pytest")
 # Reported only when installed: the ecosystems adapters wrap and the report's renderers.
 _OPTIONAL_PACKAGES = ("torch", "jax", "flax", "optax", "keras", "tensorflow", "scikit-learn",
@@ -49,8 +49,13 @@ def run_label() -> str | None:
 
 def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile: str,
                  seed: int | None, duration_s: float, conventions: dict | None = None,
-                 measurements: list | None = None) -> dict:
-    """The report dict: run facts, summary counts and one entry per component."""
+                 measurements: list | None = None, workers: int | None = None,
+                 phases_s: dict[str, float] | None = None) -> dict:
+    """The report dict: run facts, summary counts and one entry per component.
+
+    ``workers`` (pytest-xdist processes; 0 = in-process) and ``phases_s`` (seconds per
+    phase of the run, see docs/report-schema.md) are recorded when given.
+    """
     by_component: dict[str, list[Verdict]] = {}
     for v in sorted(verdicts, key=lambda v: (list(COMPONENTS).index(v.component), v.invariant)):
         by_component.setdefault(v.component, []).append(v)
@@ -79,6 +84,9 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
             "seed": int(seed) if isinstance(seed, str) and seed.isdigit() else seed,
             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "duration_s": round(duration_s, 2),
+            **({} if workers is None else {"workers": workers}),
+            **({} if phases_s is None else
+               {"phases_s": {name: round(seconds, 2) for name, seconds in phases_s.items()}}),
         },
         "environment": environment(),
         "summary": summary,

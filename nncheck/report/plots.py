@@ -314,9 +314,9 @@ def _plot_init_histograms(items: list[dict]) -> dict:
         d = m["data"]
         edges = np.array(d["bin_edges"], float)
         counts = np.array(d["counts"], float)
-        width = np.diff(edges)
-        density = counts / max(d["n"], 1) / width
-        ax.bar(edges[:-1], density, width=width, align="edge", alpha=0.6, label="weights")
+        density = counts / max(d["n"], 1) / np.diff(edges)
+        # one filled step outline, not a patch per bin: much faster to draw
+        ax.stairs(density, edges, fill=True, alpha=0.6, label="weights")
         grid = np.linspace(edges[0], edges[-1], 300)
         s = d["expected_std"]
         ax.plot(grid, np.exp(-0.5 * (grid / s) ** 2) / (s * math.sqrt(2 * math.pi)), "k-",
