@@ -9,6 +9,9 @@ invariants (from report.json's per-invariant durations).
 
     python benchmarks/suite.py                       # ci profile, -n 0 / 1 / 2
     python benchmarks/suite.py --profiles dev ci thorough --workers 1
+
+It first measures this machine's ceiling for the speed-up: how much faster two concurrent
+copies of a CPU-bound job finish than one (on a shared or throttled machine, below 2).
 """
 
 from __future__ import annotations
@@ -36,6 +39,24 @@ def timed_check(impl: str, profile: str, workers: str, seed: int) -> tuple[float
         return elapsed, json.loads(report_path.read_text())
 
 
+# A CPU-bound job with no I/O and nothing shared: how much faster two cores run two copies
+# than one core runs one is the most that two workers can gain on this machine.
+_BUSY = "import time; t = time.perf_counter(); sum(i * i for i in range(20_000_000)); " \
+        "print(time.perf_counter() - t)"
+
+
+def machine_ceiling() -> float:
+    """Throughput of two concurrent CPU-bound processes relative to one (2.0 = ideal)."""
+    def run(copies: int) -> float:
+        procs = [subprocess.Popen([sys.executable, "-c", _BUSY], stdout=subprocess.PIPE,
+                                  text=True) for _ in range(copies)]
+        return max(float(p.communicate()[0]) for p in procs)
+
+    alone = min(run(1) for _ in range(3))
+    pair = min(run(2) for _ in range(3))
+    return 2 * alone / pair
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--impl", default="reference")
@@ -43,7 +64,13 @@ def main() -> None:
     parser.add_argument("--workers", nargs="+", default=["0", "1", "2"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--slowest", type=int, default=10)
+    parser.add_argument("--no-ceiling", action="store_true",
+                        help="skip measuring the machine's own two-process speed-up")
     args = parser.parse_args()
+
+    if not args.no_ceiling:
+        print(f"this machine runs two CPU-bound processes {machine_ceiling():.2f}x as fast as "
+              "one (the ceiling for -n 2 over -n 1)\n", flush=True)
 
     print(f"{'profile':<9} {'-n':>3} {'wall s':>7} {'startup':>8} {'properties':>10} "
           f"{'measure':>8} {'other':>6} {'invariants':>10}  verdict")
