@@ -20,9 +20,12 @@ def run_cli(*args, cwd=None):
 
 
 def test_check_reference_exits_0_and_writes_reports(tmp_path):
+    # -W error: any warning (pytest's start-up, a property, the reference) would end the run
+    # or turn an invariant into an error; a clean run shows the user none.
     out = run_cli("check", "--profile", "dev", "--seed", "3", "--report", str(tmp_path / "r"),
-                  cwd=tmp_path)
+                  "--", "-W", "error", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
+    assert "warning" not in out.stdout.lower()
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["summary"]["conforms"] and report["run"]["seed"] == 3
     assert (tmp_path / "r" / "report.md").read_text().startswith("# nncheck conformance report")
