@@ -73,9 +73,9 @@ def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
     # Imported before pytest starts: otherwise pytest's assertion rewriting, which applies to
     # every module of a package that ships a pytest plugin, recompiles Hypothesis' modules in
     # this process on every run where bytecode is not written (PYTHONDONTWRITEBYTECODE, as in
-    # many containers), about a second of the run's serial part. pytest warns that it
-    # cannot rewrite them; that is the point, so the warning is silenced.
-    for name in ("hypothesis", "_hypothesis_globals"):
+    # many containers), about a second of the run's serial part. pytest warns that it cannot
+    # rewrite these (and nncheck, imported by now); that is intended, so the warning is off.
+    for name in ("nncheck", "hypothesis", "_hypothesis_globals"):
         args = [*args, "-W", f"ignore:Module already imported so cannot be rewritten; {name}"
                              ":pytest.PytestAssertRewriteWarning"]
 
