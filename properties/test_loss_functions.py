@@ -97,22 +97,29 @@ def _gradient_matches_numeric(impl, name, batch):
 @given(batch=classification_batches())
 def test_softmax_gradient_matches_autograd(impl, batch):
     """The analytic gradient matches autograd applied to the reference forward pass."""
-    _gradient_matches_autograd(impl, "softmax_loss", batch)
+    _autograd_check(impl, "softmax_loss", batch)
 
 
 @invariant("svm_loss")
 @given(batch=away_from_hinge_kinks(classification_batches()))
 def test_svm_gradient_matches_autograd(impl, batch):
     """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
-    _gradient_matches_autograd(impl, "svm_loss", batch)
+    _autograd_check(impl, "svm_loss", batch)
 
 
-def _gradient_matches_autograd(impl, name, batch):
-    scores, y = batch
-    _, dscores = impl.call(name, scores, y)
+def _autograd_check(impl, name, args, wrt=(0,)):
+    """Each gradient output (for argument ``wrt[k]``) equals autograd's gradient of the
+    reference forward pass."""
+    outputs = impl.call(name, *args)
     forward = REFERENCE[name][1]
-    want = autograd.grad(forward)(scores, y)
-    assert_close(dscores, want, rtol=1e-7, atol=1e-10, name=f"{name} dscores vs autograd")
+    for k, position in enumerate(wrt):
+        with warnings.catch_warnings():
+            # a loss that is flat in this argument here (e.g. no margin violated) has a
+            # zero gradient, which autograd returns after warning about it
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            want = autograd.grad(forward, position)(*args)
+        assert_close(outputs[k + 1], want, rtol=1e-7, atol=1e-10,
+                     name=f"{name} gradient w.r.t. argument {position + 1} vs autograd")
 
 
 @invariant("softmax_loss")
@@ -843,22 +850,8 @@ def test_total_objective_gradient_matches_numeric(impl, batch):
 # ============================================ every loss's gradient vs autograd of the reference
 # The third opinion on each gradient: autograd differentiates the reference forward pass (the
 # loss as the notes define it, written once, no hand-derived gradient), at the same inputs and
-# away from the same kinks as the central-difference checks above.
-
-def _autograd_check(impl, name, args, wrt=(0,)):
-    """Each gradient output (for argument ``wrt[k]``) equals autograd's gradient of the
-    reference forward pass."""
-    outputs = impl.call(name, *args)
-    forward = REFERENCE[name][1]
-    for k, position in enumerate(wrt):
-        with warnings.catch_warnings():
-            # a loss that is flat in this argument here (e.g. no margin violated) has a
-            # zero gradient, which autograd returns after warning about it
-            warnings.filterwarnings("ignore", "Output seems independent of input")
-            want = autograd.grad(forward, position)(*args)
-        assert_close(outputs[k + 1], want, rtol=1e-7, atol=1e-10,
-                     name=f"{name} gradient w.r.t. argument {position + 1} vs autograd")
-
+# away from the same kinks as the central-difference checks above (the helper,
+# _autograd_check, is defined with the softmax and SVM ones near the top).
 
 @invariant("squared_hinge_loss")
 @given(batch=away_from_hinge_kinks(classification_batches()))
