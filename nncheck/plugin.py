@@ -40,10 +40,9 @@ class Run:
         self.report_dir = config.getoption("nncheck_report")
         self.started = time.time()
         self._clock_start = time.monotonic()
-        self._first_property_at: float | None = None  # when the first property began
-        self._last_property_at: float | None = None  # when the last one ended
+        self._last_property_at: float | None = None  # when the last property ended
         self.verdicts: list[Verdict] = []
-        self._started_at: dict[str, float] = {}  # nodeid -> when a worker began it
+        self._started_at: dict[str, float] = {}  # nodeid -> when it began (here or in a worker)
         self._fault_dir: str | None = None  # where workers' faulthandler writes (controller)
         self._implementation = None
         self._recording = None
@@ -62,10 +61,7 @@ class Run:
             self._fault_dir, f"{node.workerinput['workerid']}.txt")
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
-        now = time.monotonic()
-        self._started_at[nodeid] = now
-        if self._first_property_at is None:
-            self._first_property_at = now
+        self._started_at[nodeid] = time.monotonic()
 
     def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
         self._last_property_at = time.monotonic()
@@ -115,7 +111,7 @@ class Run:
     def _phases(self, properties_done: float) -> dict[str, float]:
         """Where the run's time went so far: starting the workers and collecting, running
         the properties (first start to last end), and measuring for the plots."""
-        first = self._first_property_at or properties_done
+        first = min(self._started_at.values(), default=properties_done)
         last = self._last_property_at or first
         return {"startup": first - self._clock_start, "properties": last - first,
                 "measurements": time.monotonic() - properties_done}
