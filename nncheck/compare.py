@@ -16,16 +16,24 @@ def assert_close(actual, expected, *, rtol: float, atol: float, name: str = "val
     expected = np.asarray(expected, dtype=np.float64)
     if actual.shape != expected.shape:
         raise AssertionError(f"{name}: shape {actual.shape} != expected shape {expected.shape}")
-    diff = np.abs(actual - expected)
-    bad = ~(diff <= atol + rtol * np.abs(expected))  # NaN counts as bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(actual - expected)
+        bad = ~(diff <= atol + rtol * np.abs(expected))  # NaN counts as bad
     if not bad.any():
         return
+    nan = np.isnan(actual) & ~np.isnan(expected)
+    if nan.any():  # say NaN, never a difference computed around it
+        first = np.unravel_index(np.argmax(nan), nan.shape) if nan.ndim else ()
+        raise AssertionError(
+            f"{name}: {int(nan.sum())} of {nan.size} element(s) are NaN where a number is "
+            f"expected{f', first at index {tuple(int(i) for i in first)}' if nan.ndim else ''} "
+            f"(actual nan, expected {float(expected[first])!r})")
     rel = diff / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
     worst = np.unravel_index(np.nanargmax(np.where(bad, diff, -1.0)), diff.shape) if diff.ndim else ()
     raise AssertionError(
         f"{name}: {int(bad.sum())} of {bad.size} element(s) differ beyond "
         f"rtol={rtol:g}, atol={atol:g}; greatest absolute difference {np.nanmax(diff):.6g}"
         f"{f' at index {tuple(int(i) for i in worst)}' if diff.ndim else ''} "
-        f"(actual {actual[worst]!r}, expected {expected[worst]!r}), "
+        f"(actual {float(actual[worst])!r}, expected {float(expected[worst])!r}), "
         f"greatest relative difference {np.nanmax(rel):.6g}"
     )

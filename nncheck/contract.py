@@ -7,13 +7,15 @@ the conventions that pin down the places where libraries differ. ``docs/contract
 is the user-facing write-up of the same table.
 
 Output specs (``Component.outputs``) are checked on every call by
-:mod:`nncheck.calling`:
+:mod:`nncheck.runtime.calling`:
 
 * ``"scalar"``            a finite real number (python float or 0-d array)
 * ``"like:ARG"``          a float64 array with the shape of input argument ``ARG``
 * ``"shape:ARG[:k]"``     a float64 array with the first ``k`` axes of ``ARG``'s shape
 * ``"array"``             a float64 array of any shape
-* ``"any"``               not checked (opaque caches, fitted objects, dicts)
+* ``"opaque"``            not checked, and kept in the implementation process: the checker
+                          only passes it back (caches, masks)
+* ``"any"``               not checked (fitted objects, dicts of gradients)
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ Calling the component with its constructor parameters returns an estimator objec
   inverse_transform(Z) -> float64 array like the original data, where the map is invertible
   fitted attributes (names ending in _) as listed in the component's conventions
 Inputs are never modified. Properties call the methods through
-nncheck.calling.call_method, which checks raising, mutation, type, dtype, shape and
+nncheck.runtime.calling.call_method, which checks raising, mutation, type, dtype, shape and
 finiteness of what comes back."""
 
 # Batch Normalization conventions (docs/batchnorm.md maps the course's bn_param onto them).
@@ -190,7 +192,7 @@ COMPONENTS: dict[str, Component] = {
            "batchnorm_train(x, gamma, beta, eps=1e-5) -> (out, cache)",
            "normalize each feature with the batch mean and biased batch variance, "
            "then scale by gamma and shift by beta",
-           ("like:x", "any"), (ROWS_ARE_EXAMPLES, _BN_VAR, _BN_EPS, _BN_PARAMS, _BN_CACHE),
+           ("like:x", "opaque"), (ROWS_ARE_EXAMPLES, _BN_VAR, _BN_EPS, _BN_PARAMS, _BN_CACHE),
            f"{_BN}:batchnorm_train"),
         _c("batchnorm_backward", BATCHNORM,
            "batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)",
@@ -219,7 +221,7 @@ COMPONENTS: dict[str, Component] = {
         _c("spatial_batchnorm_train", BATCHNORM,
            "spatial_batchnorm_train(x, gamma, beta, eps=1e-5) -> (out, cache)",
            "batch normalization of [N, C, H, W] input per channel over N, H and W",
-           ("like:x", "any"), ("gamma and beta have shape [C]", _BN_VAR, _BN_EPS, _BN_CACHE),
+           ("like:x", "opaque"), ("gamma and beta have shape [C]", _BN_VAR, _BN_EPS, _BN_CACHE),
            f"{_BN}:spatial_batchnorm_train"),
         _c("spatial_batchnorm_backward", BATCHNORM,
            "spatial_batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)",
@@ -258,7 +260,7 @@ COMPONENTS: dict[str, Component] = {
            "dropout_forward(x, p, mode, seed) -> (out, mask)",
            "inverted dropout: train keeps each unit with probability p and divides by p; "
            "test is the identity",
-           ("like:x", "any"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
+           ("like:x", "opaque"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
            f"{_REG}:dropout_forward"),
         _c("dropout_backward", REGULARIZATION, "dropout_backward(dout, mask, p, mode) -> dx",
            "gradient of inverted dropout: through kept units only, scaled by 1/p; "
@@ -269,7 +271,7 @@ COMPONENTS: dict[str, Component] = {
            "vanilla_dropout_forward(x, p, mode, seed) -> (out, mask)",
            "vanilla dropout: train keeps each unit with probability p, unscaled; "
            "test scales by p",
-           ("like:x", "any"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
+           ("like:x", "opaque"), (KEEP_P, SEEDED, DROPOUT_MODE, DROPOUT_ANY_SHAPE),
            f"{_REG}:vanilla_dropout_forward"),
         _c("vanilla_dropout_backward", REGULARIZATION,
            "vanilla_dropout_backward(dout, mask, p, mode) -> dx",
@@ -280,7 +282,7 @@ COMPONENTS: dict[str, Component] = {
            "dropconnect_forward(x, W, p, mode, seed) -> (out, cache)",
            "DropConnect: keep each weight (not unit) with probability p and divide by p, "
            "then x @ W; test is the plain x @ W",
-           ("shape:x:1", "any"), (KEEP_P, SEEDED, W_LAYOUT, DROPOUT_MODE,
+           ("shape:x:1", "opaque"), (KEEP_P, SEEDED, W_LAYOUT, DROPOUT_MODE,
                                   "the reference draws one mask of W's shape per call; a mask "
                                   "per example is allowed too"),
            f"{_REG}:dropconnect_forward"),

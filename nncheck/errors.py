@@ -7,6 +7,8 @@ The pytest plugin classifies how an invariant ended by the exception it ended wi
 * :class:`ImplementationRaised`: the implementation itself raised -> *error*.
 * :class:`ComponentNotImplemented`: the implementation lacks the component ->
   *not-implemented*.
+* :class:`ImplementationFault`: the implementation process crashed, hung or broke a
+  resource limit -> *error*.
 * :class:`UsageError`: the user asked for something impossible (bad ``--impl``, unknown
   component); the CLI prints it on one line and exits 2.
 """
@@ -33,3 +35,17 @@ class ContractViolation(AssertionError):
 
 class ImplementationRaised(Exception):
     """The implementation raised while being called; the original is chained as __cause__."""
+
+
+class ImplementationFault(BaseException):
+    """The implementation process crashed, hung or broke a resource limit during an invariant.
+
+    A ``BaseException``, so that it ends the property at once: Hypothesis neither retries
+    nor shrinks it (every later call in the same invariant would meet the same fault). The
+    plugin turns it into an *error* verdict whose message is ``str(fault)``; ``cause`` is
+    one of "crashed", "timeout", "memory", "processes", "cpu", "protocol".
+    """
+
+    def __init__(self, cause: str, message: str):
+        super().__init__(message)
+        self.cause = cause

@@ -4,7 +4,7 @@ An adapter (``nncheck.adapters``) turns a library, a module or a file into an
 :class:`Implementation`: a name, a version, one callable per contract component it
 provides, and the conventions it declares. Properties never call library code directly;
 they call :meth:`Implementation.call`, which checks inputs and outputs
-(:mod:`nncheck.calling`).
+(:mod:`nncheck.runtime.calling`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nncheck.calling import call_checked
 from nncheck.contract import COMPONENTS, component
 from nncheck.errors import ComponentNotImplemented
+from nncheck.runtime.calling import call_checked
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,17 @@ class Implementation:
             raise ComponentNotImplemented(name, self.name) from None
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call component ``name`` with input and output checks (see nncheck.calling)."""
+        """Call component ``name`` with input and output checks (see nncheck.runtime.calling)."""
         return call_checked(component(name), self.raw(name), args, kwargs, f"{self.name}.{name}")
+
+    def call_many(self, name: str, calls: list[tuple[tuple, dict]]) -> list[Any]:
+        """``[self.call(name, *args, **kwargs) for args, kwargs in calls]``, in one go.
+
+        For properties that call a component many times with inputs known in advance (the
+        initializers' pooled samples): an implementation in another process answers them
+        all in one round trip. The first call that fails raises, as it would in the loop.
+        """
+        return [self.call(name, *args, **kwargs) for args, kwargs in calls]
 
     def deviation_for(self, comp: str, invariant: str) -> Deviation | None:
         return next((d for d in self.deviations if d.covers(comp, invariant)), None)

@@ -7,12 +7,19 @@ verdict per (component, invariant): passed, failed, error, not-implemented or de
 Verdicts travel in ``report.user_properties`` so they survive pytest-xdist; the
 controlling process writes ``report.json``, ``report.md`` and ``report.html``.
 
-Properties get the implementation wrapped in a
-:class:`~nncheck.report.repro.RecordingImplementation`: each worker logs the calls of the
-example running now, and when a property fails, the calls of the shrunk counterexample
+The implementation under test is never imported here: each process of the run (the
+controller, every pytest-xdist worker) talks to its own implementation process through
+:mod:`nncheck.runtime.boundary`, which also enforces the time, memory, process and CPU
+limits per invariant. Properties get it wrapped in a
+:class:`~nncheck.runtime.recording.RecordingImplementation`: the calls of the example
+running now are logged, and when a property fails, the calls of the shrunk counterexample
 are stored in its verdict (``example``) so ``nncheck repro`` can replay them without
-Hypothesis. The controller also takes the measurements behind the report's plots
-(:mod:`nncheck.report.plots`) from the implementation once, at the end of the run.
+Hypothesis. The controller takes the measurements behind the report's plots
+(:mod:`nncheck.report.plots`) through the same boundary, at the end of the run.
+
+A run is *complete* when every collected invariant has a verdict. An interrupted run
+(Ctrl-C, SIGTERM) or one whose verdicts went missing is reported with ``complete: false``
+and the invariants not run, and never conforms.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import time
 import pytest
 
 from nncheck import suite
-from nncheck.verdict import Verdict, classify_call, classify_crash, classify_setup
+from nncheck.verdict import Verdict, classify_call, classify_crash, classify_setup, invariant_name
 
 _RUN = pytest.StashKey["Run"]()
 _FAULTS = pytest.StashKey[object]()
@@ -38,6 +45,9 @@ class Run:
         self.options = _conventions(config.getoption("convention"))
         self.components = config.getoption("nncheck_component")
         self.report_dir = config.getoption("nncheck_report")
+        self.limits = _limits(config)
+        self.collected: dict[str, tuple[str, str]] = {}  # nodeid -> (component, invariant)
+        self.interrupted: str | None = None
         self.started = time.time()
         self._clock_start = time.monotonic()
         self._last_property_at: float | None = None  # when the last property ended
@@ -80,24 +90,30 @@ class Run:
             if key == "nncheck":
                 self.verdicts.append(Verdict(**value))
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        """pytest-xdist, controller: the invariants a worker collected (all collect alike)."""
+        for nodeid in ids:
+            self.collected.setdefault(nodeid, _owner(nodeid))
+
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        self.interrupted = self.interrupted or _interruption_name()
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.interrupted = self.interrupted or _interruption_name()
         if self._fault_dir is not None:
             import shutil
 
             shutil.rmtree(self._fault_dir, ignore_errors=True)
         if hasattr(session.config, "workerinput"):  # an xdist worker: the controller reports
             return
-        if self.report_dir and self.verdicts:
+        if self.report_dir and (self.verdicts or self.collected):
             from nncheck.report import build_report, write_report
-            from nncheck.report.plots import measure
 
-            # The plot measurements call the implementation in this (controlling) process,
-            # outside the worker that isolates it: measure only components whose invariants
-            # raised no error, since a crash or hang in a worker always leaves an error.
-            errored = {v.component for v in self.verdicts if v.status == "error"}
-            safe = sorted({v.component for v in self.verdicts} - errored)
             properties_done = time.monotonic()
-            measurements = measure(self.implementation, safe) if safe else []
+            not_run = self.not_run()
+            measurements = [] if self.interrupted else self.measure()
             report = build_report(self.verdicts, self.implementation, spec=self.spec,
                                   profile=suite.active_profile(),
                                   seed=_seed(session.config),
@@ -105,8 +121,28 @@ class Run:
                                   conventions=self.options,
                                   measurements=measurements,
                                   workers=_workers(session.config),
-                                  phases_s=self._phases(properties_done))
+                                  phases_s=self._phases(properties_done),
+                                  not_run=not_run, interrupted=self.interrupted)
             write_report(report, self.report_dir)
+
+    def not_run(self) -> list[dict]:
+        """The collected invariants that ended without a verdict (interrupted, lost)."""
+        done = {v.test_id for v in self.verdicts}
+        return [{"component": component, "invariant": invariant, "test_id": nodeid}
+                for nodeid, (component, invariant) in self.collected.items()
+                if nodeid not in done and component]
+
+    def measure(self) -> list[dict]:
+        """The plot measurements, through the boundary, for components with no error."""
+        from nncheck.report.plots import measure
+
+        errored = {v.component for v in self.verdicts if v.status == "error"}
+        safe = sorted({v.component for v in self.verdicts} - errored)
+        if not safe:
+            return []
+        return measure(self.implementation, safe,
+                       before=self.implementation.process.begin_invariant,
+                       after=self.implementation.process.end_invariant)
 
     def _phases(self, properties_done: float) -> dict[str, float]:
         """Where the run's time went so far: starting the workers and collecting, running
@@ -129,12 +165,13 @@ class Run:
 
     @property
     def implementation(self):
+        """The implementation, in its own process (see nncheck.runtime.boundary)."""
         if self._implementation is None:
-            from nncheck.adapters import load
             from nncheck.errors import UsageError
+            from nncheck.runtime.boundary import connect
 
             try:
-                self._implementation = load(self.spec, self.options)
+                self._implementation = connect(self.spec, self.options, self.limits)
             except UsageError as exc:
                 raise pytest.UsageError(f"nncheck: {exc}") from None
         return self._implementation
@@ -143,7 +180,7 @@ class Run:
     def log(self):
         """The calls of the example running now (see nncheck.report.repro)."""
         if self._log is None:
-            from nncheck.report.repro import CallLog
+            from nncheck.runtime.recording import CallLog
 
             self._log = CallLog()
         return self._log
@@ -152,7 +189,7 @@ class Run:
     def recording(self):
         """The implementation as properties see it: every call logged into ``self.log``."""
         if self._recording is None:
-            from nncheck.report.repro import RecordingImplementation
+            from nncheck.runtime.recording import RecordingImplementation
 
             self._recording = RecordingImplementation(self.implementation, self.log)
         return self._recording
@@ -180,6 +217,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not replay failures saved by earlier runs: the seed alone decides")
     group.addoption("--nncheck-report", default=None, metavar="DIR",
                     help="write DIR/report.json and DIR/report.md")
+    group.addoption("--nncheck-timeout", default=None, type=float, metavar="SECONDS",
+                    help="wall time per invariant for the implementation (default 120)")
+    group.addoption("--nncheck-max-memory", default=None, type=float, metavar="GIB",
+                    help="resident memory of the implementation's processes (default 4 GiB)")
+    group.addoption("--nncheck-max-processes", default=None, type=int, metavar="N",
+                    help="processes the implementation may run at once, itself included "
+                         "(default 32)")
+    group.addoption("--nncheck-max-cpu", default=None, type=float, metavar="SECONDS",
+                    help="CPU seconds per invariant for the implementation (default 240)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -235,6 +281,11 @@ def pytest_collection_modifyitems(session, config: pytest.Config, items) -> None
                 or i.get_closest_marker("nncheck").args[0] in wanted]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+    if not hasattr(config, "workerinput"):
+        for item in items:
+            marker = item.get_closest_marker("nncheck")
+            if marker is not None:
+                run.collected[item.nodeid] = (marker.args[0], invariant_name(item))
     run.implementation  # noqa: B018  -- fail early, once, on a bad --impl
 
 
@@ -261,6 +312,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     missing = [c for c in marker.args if not implementation.has(c)]
     if missing:
         pytest.skip(f"not-implemented: {implementation.name} lacks {', '.join(missing)}")
+    implementation.process.begin_invariant()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if item.get_closest_marker("nncheck") is not None:
+        implementation = _run(item.config)._implementation
+        if implementation is not None:
+            implementation.process.end_invariant()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -349,3 +408,38 @@ def _conventions(pairs: list[str]) -> dict[str, str]:
         return parse_convention_pairs(pairs)
     except UsageError as exc:
         raise pytest.UsageError(f"nncheck: {exc}") from None
+
+
+def _owner(nodeid: str) -> tuple[str, str]:
+    """(component, invariant) of a property's node id, from the suite's own listing."""
+    from nncheck.api import list_invariants
+
+    invariant = nodeid.split("::")[-1].removeprefix("test_")
+    function = invariant.split("[")[0]
+    owner = next((c for c, names in list_invariants().items() if function in names), "")
+    return owner, invariant
+
+
+def _limits(config: pytest.Config):
+    """The implementation's resource limits from the plugin's options (UsageError if bad)."""
+    from nncheck.errors import UsageError
+    from nncheck.runtime.boundary import GiB, Limits
+
+    given = {"timeout": config.getoption("nncheck_timeout"),
+             "memory": config.getoption("nncheck_max_memory"),
+             "processes": config.getoption("nncheck_max_processes"),
+             "cpu": config.getoption("nncheck_max_cpu")}
+    if given["memory"] is not None:
+        given["memory"] = int(given["memory"] * GiB)
+    try:
+        return Limits(**{k: v for k, v in given.items() if v is not None})
+    except UsageError as exc:
+        raise pytest.UsageError(f"nncheck: {exc}") from None
+
+
+# Set by the nncheck command's signal handlers: which signal interrupted the run.
+INTERRUPTED_BY: dict[str, str] = {}
+
+
+def _interruption_name() -> str:
+    return INTERRUPTED_BY.get("signal", "SIGINT")

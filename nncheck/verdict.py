@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict, dataclass
 
-from nncheck.errors import ImplementationRaised
+from nncheck.errors import ImplementationFault, ImplementationRaised
 
 if sys.version_info < (3, 11):  # pragma: no cover - hypothesis installs the backport there
     from exceptiongroup import BaseExceptionGroup
@@ -93,7 +93,9 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
         return verdict
     exc = call.excinfo.value if call.excinfo else None
     leaves = list(_leaves(exc)) if exc is not None else []
-    if any(isinstance(e, AssertionError) for e in leaves):
+    if any(isinstance(e, ImplementationFault) for e in leaves):
+        verdict.status = "error"  # a crash, hang or broken limit, never a counterexample
+    elif any(isinstance(e, AssertionError) for e in leaves):
         verdict.status = "failed"
     else:
         verdict.status = "error"
@@ -152,7 +154,7 @@ def _leaves(exc: BaseException):
 def _message(leaves: list[BaseException]) -> str:
     parts = []
     for exc in leaves:
-        if isinstance(exc, (AssertionError, ImplementationRaised)):
+        if isinstance(exc, (AssertionError, ImplementationRaised, ImplementationFault)):
             text = str(exc).strip() or type(exc).__name__
         else:
             text = f"{type(exc).__name__}: {exc}"

@@ -2,7 +2,7 @@
 
 Every preprocessor is an estimator (``nncheck.contract.ESTIMATOR_PROTOCOL``): the component
 call builds it, ``fit(X_train)`` returns it, ``transform(X)`` applies the training statistics
-to any split. Methods are called through :func:`nncheck.calling.call_method`, which turns a
+to any split. Methods are called through :func:`nncheck.runtime.calling.call_method`, which turns a
 raise, a mutated input, a wrong dtype or shape, or a NaN into a verdict.
 
 Expected values are computed here from first principles (numpy means, ``eigvalsh`` of the
@@ -16,8 +16,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nncheck.calling import call_method, fitted_attribute
 from nncheck.compare import assert_close
+from nncheck.runtime.calling import call_method, fitted_attribute
 from nncheck.strategies import (
     DATA_KINDS,
     FULL_RANK_KINDS,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
 
 import autograd
 import numpy as np
@@ -20,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 from nncheck.compare import assert_close
 from nncheck.gradcheck import check_gradient
 from nncheck.reference import losses as ref
+from nncheck.runtime.probes import Counter, CountingSequence
 from nncheck.strategies import (
     attribute_batches,
     attribute_margin_batches,
@@ -431,25 +431,6 @@ def test_hierarchical_softmax_one_inner_node_is_logistic_regression(impl, data):
     assert_close(dnode, want_grad, rtol=1e-7, atol=1e-12, name="gradient vs logistic regression")
 
 
-class _CountingPath(Sequence):
-    """A label's path that counts how many (node, direction) entries are read from it."""
-
-    def __init__(self, pairs, counter):
-        self._pairs = list(pairs)
-        self._counter = counter
-
-    def __len__(self):
-        return len(self._pairs)
-
-    def __getitem__(self, index):
-        item = self._pairs[index]
-        self._counter[0] += len(item) if isinstance(index, slice) else 1
-        return item
-
-    def __repr__(self):
-        return f"path{self._pairs}"
-
-
 @invariant("hierarchical_softmax_loss")
 @given(data=st.data())
 def test_hierarchical_softmax_cost_follows_path_depth(impl, data):
@@ -465,12 +446,12 @@ def test_hierarchical_softmax_cost_follows_path_depth(impl, data):
     y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, 2)), label="shallow y")
     node_scores = data.draw(hnp.arrays(np.float64, (n, classes - 1),
                                        elements=finite_floats(10.0)), label="node_scores")
-    counter = [0]
-    counting = [_CountingPath(path, counter) for path in tree]
+    counter = Counter()
+    counting = [CountingSequence(path, counter) for path in tree]
     loss, _ = _hs_loss(impl, node_scores, y, counting)
     own = sum(len(tree[c]) for c in y)
-    assert counter[0] <= 4 * own, (
-        f"read {counter[0]} path entries for {n} example(s) whose paths hold {own} entries "
+    assert counter.count <= 4 * own, (
+        f"read {counter.count} path entries for {n} example(s) whose paths hold {own} entries "
         f"(tree of {classes} classes, total path length {sum(map(len, tree))})")
     assert_close(loss, ref.hierarchical_softmax_loss(node_scores, y, tree)[0], rtol=RTOL,
                  atol=ATOL, name="loss with the counting tree")

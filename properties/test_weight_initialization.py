@@ -74,11 +74,24 @@ SHAPES = layer_shapes(max_fan=512, min_size=256)
 def _weights(impl, name, fan_in, fan_out, seed, **kwargs) -> np.ndarray:
     """One call of the initializer, with the [fan_in x fan_out] layout checked."""
     w = impl.call(name, fan_in, fan_out, seed % (SEED_MAX + 1), **kwargs)
+    _check_layout(name, fan_in, fan_out, w)
+    return w
+
+
+def _weights_many(impl, name, fan_in, fan_out, seeds, **kwargs) -> list[np.ndarray]:
+    """One call per seed, made in one go (Implementation.call_many), layouts checked."""
+    calls = [((fan_in, fan_out, seed % (SEED_MAX + 1)), kwargs) for seed in seeds]
+    found = impl.call_many(name, calls)
+    for w in found:
+        _check_layout(name, fan_in, fan_out, w)
+    return found
+
+
+def _check_layout(name, fan_in, fan_out, w) -> None:
     if w.shape != (fan_in, fan_out):
         raise AssertionError(
             f"{name}({fan_in}, {fan_out}, ...) returned shape {w.shape}; the contract's "
             f"layout is [fan_in x fan_out] = {(fan_in, fan_out)} (a neuron is a column)")
-    return w
 
 
 def _pooled(impl, name, fan_in, fan_out, seed, n_samples, pick=np.ravel, per_call=None,
@@ -90,14 +103,21 @@ def _pooled(impl, name, fan_in, fan_out, seed, n_samples, pick=np.ravel, per_cal
     then runs on what it gave (still at its false-alarm rate, with less power: the
     property that counts the values is the one that rejects it)."""
     per_call = per_call or fan_in * fan_out
-    max_calls = 2 * -(-n_samples // per_call) + 1
-    parts, total = [], 0
-    for i in range(max_calls):
-        part = pick(_weights(impl, name, fan_in, fan_out, seed + i, **kwargs))
-        parts.append(part)
-        total += part.size
-        if total >= n_samples:
-            break
+    needed = -(-n_samples // per_call)
+    max_calls = 2 * needed + 1
+    parts, total, made = [], 0, 0
+    while made < max_calls and total < n_samples:
+        batch = min(max(needed - made, 1), max_calls - made)  # what a correct one needs
+        calls = [((fan_in, fan_out, (seed + made + i) % (SEED_MAX + 1)), kwargs)
+                 for i in range(batch)]
+        for w in impl.call_many(name, calls):
+            _check_layout(name, fan_in, fan_out, w)
+            part = pick(w)
+            parts.append(part)
+            total += part.size
+            made += 1
+            if total >= n_samples:
+                break
     if total < 2:
         raise AssertionError(f"{name}: {max_calls} matrices gave only {total} value(s) to test")
     return np.concatenate(parts)
@@ -336,11 +356,9 @@ def test_calibrated_init_preserves_score_variance(impl, n, fan_out, seed, x_std)
     """With Var(w) = 1/n and zero-mean inputs, Var(s) = Var(x) for s = x @ W, for n from 1
     to 1024 (chi-square test on the scores of independent layers)."""
     rng = np.random.default_rng(seed)
-    parts, i = [], 0
-    while sum(p.size for p in parts) < N_GAIN:
-        w = _weights(impl, "calibrated_init", n, fan_out, seed + i)
-        parts.append(_rademacher(rng, n, x_std) @ w)
-        i += 1
+    calls = -(-N_GAIN // fan_out)  # each layer gives fan_out scores
+    parts = [_rademacher(rng, n, x_std) @ w for w in _weights_many(
+        impl, "calibrated_init", n, fan_out, range(seed, seed + calls))]
     s = np.concatenate(parts)
     # Given x = x_std * signs, every score x @ w_j is N(0, n * Var(w) * x_std**2): exact.
     stats.assert_mean(s, 0.0, std=x_std, alpha=ALPHA / 2, name=f"mean of s = x @ W (n={n})")
@@ -361,8 +379,7 @@ def test_he_init_keeps_scale_through_deep_relu_stack(impl, width, seed):
     while sum(p.size for p in z_parts) < N_LAYER:
         h = rng.standard_normal(width)
         start = float(np.mean(h**2))
-        for _ in range(DEPTH):
-            w = _weights(impl, "he_init", width, width, seed + call)
+        for w in _weights_many(impl, "he_init", width, width, range(seed + call, seed + call + DEPTH)):
             call += 1
             second_moment = float(np.mean(h**2))
             if second_moment == 0.0:  # every unit dead: a later layer has nothing to carry
@@ -392,8 +409,8 @@ def test_small_random_init_vanishes_in_deep_relu_stack(impl, width, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(width)
     h = x
-    for layer in range(DEPTH):
-        h = np.maximum(h @ _weights(impl, "small_random_init", width, width, seed + layer), 0.0)
+    for w in _weights_many(impl, "small_random_init", width, width, range(seed, seed + DEPTH)):
+        h = np.maximum(h @ w, 0.0)
     ratio = float(np.mean(h**2) / np.mean(x**2))
     # Given its input h, a layer's pre-activations are N(0, 0.01^2 |h|^2), so the mean
     # square grows by at most 0.01^2 * width * C with C ~ chi2(width) / width (the ReLU only
@@ -419,12 +436,11 @@ def test_glorot_init_balances_forward_and_backward(impl, fan_in, fan_out, seed):
     rng = np.random.default_rng(seed)
     fwd_gain = 2.0 * fan_in / (fan_in + fan_out)
     bwd_gain = 2.0 * fan_out / (fan_in + fan_out)
-    forward, backward, i = [], [], 0
-    while min(sum(p.size for p in forward), sum(p.size for p in backward)) < N_GAIN:
-        w = _weights(impl, "glorot_init", fan_in, fan_out, seed + i)
+    forward, backward = [], []
+    calls = -(-N_GAIN // min(fan_in, fan_out))  # each layer gives fan_out and fan_in values
+    for w in _weights_many(impl, "glorot_init", fan_in, fan_out, range(seed, seed + calls)):
         forward.append(_rademacher(rng, fan_in, 1.0) @ w)  # scores of one input
         backward.append(_rademacher(rng, fan_out, 1.0) @ w.T)  # gradient on that input
-        i += 1
     stats.assert_variance(np.concatenate(forward), fwd_gain, mean=0.0, alpha=ALPHA / 2,
                           name=f"forward gain ({fan_in} -> {fan_out})")
     stats.assert_variance(np.concatenate(backward), bwd_gain, mean=0.0, alpha=ALPHA / 2,

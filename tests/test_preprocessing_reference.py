@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nncheck.calling import call_method, fitted_attribute
 from nncheck.errors import ContractViolation, ImplementationRaised
 from nncheck.reference import preprocessing as pre
+from nncheck.runtime.calling import call_method, fitted_attribute
 
 
 def _data(n=40, d=5, seed=0):

@@ -50,7 +50,8 @@ def run_label() -> str | None:
 def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile: str,
                  seed: int | None, duration_s: float, conventions: dict | None = None,
                  measurements: list | None = None, workers: int | None = None,
-                 phases_s: dict[str, float] | None = None) -> dict:
+                 phases_s: dict[str, float] | None = None, not_run: list | None = None,
+                 interrupted: str | None = None) -> dict:
     """The report dict: run facts, summary counts and one entry per component.
 
     ``workers`` (pytest-xdist processes; 0 = in-process) and ``phases_s`` (seconds per
@@ -62,7 +63,8 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
     counts = Counter(v.status for v in verdicts)
     summary = {status: counts.get(status, 0) for status in STATUSES}
     summary["total"] = len(verdicts)
-    summary["conforms"] = summary["failed"] == 0 and summary["error"] == 0
+    summary["complete"] = not not_run and not interrupted
+    summary["conforms"] = summary["failed"] == 0 and summary["error"] == 0 and summary["complete"]
     summary["unchecked_components"] = [c for c in COMPONENTS if c not in by_component]
     components = []
     for name, items in by_component.items():

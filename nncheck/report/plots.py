@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from nncheck.calling import call_guarded
+from nncheck.errors import ImplementationFault
+from nncheck.runtime.calling import call_guarded
 
 # ---------------------------------------------------------------------------- measuring
 
@@ -55,9 +56,24 @@ DROPOUT_SHAPE = (200, 500)
 Z_1E9 = 6.109410204869
 
 
-def measure(impl, components: Iterable[str] | None = None) -> list[dict]:
-    """Every measurement the implementation supports (see the module docstring)."""
+def measure(impl, components: Iterable[str] | None = None, *,
+            before: Callable[[], None] | None = None,
+            after: Callable[[], None] | None = None) -> list[dict]:
+    """Every measurement the implementation supports (see the module docstring).
+
+    ``before`` and ``after`` run around each measurement: the plugin passes the boundary's
+    begin/end of an invariant, so each measurement has the time and resource limits of one.
+    """
     wanted = set(components) if components else None
+
+    def _guard(kind: str, component: str, take: Callable[[], dict]) -> dict:
+        if before is not None:
+            before()
+        try:
+            return _measured(kind, component, take)
+        finally:
+            if after is not None:
+                after()
 
     def has(name: str) -> bool:
         return impl.has(name) and (wanted is None or name in wanted)
@@ -85,10 +101,10 @@ def measure(impl, components: Iterable[str] | None = None) -> list[dict]:
     return found
 
 
-def _guard(kind: str, component: str, take: Callable[[], dict]) -> dict:
+def _measured(kind: str, component: str, take: Callable[[], dict]) -> dict:
     try:
         return {"kind": kind, "component": component, "data": take()}
-    except Exception as exc:  # the implementation failed while measured: say so, carry on
+    except (Exception, ImplementationFault) as exc:  # it failed while measured: say so, carry on
         text = f"{type(exc).__name__}: {exc}"
         return {"kind": kind, "component": component, "error": text[:500]}
 

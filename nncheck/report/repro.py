@@ -1,7 +1,7 @@
 """Counterexamples that leave Hypothesis behind: recorded calls and standalone repro scripts.
 
 While a property runs, the plugin hands it a *recording* implementation
-(:class:`RecordingImplementation`): every call of a component, and of a method on an
+(:class:`nncheck.runtime.recording.RecordingImplementation`): every call of a component, and of a method on an
 estimator a component returned, is logged with its arguments. The log is cleared whenever
 Hypothesis starts a new example, so when a property fails the log holds exactly the calls
 of the final, shrunk, failing example. :func:`serialise_calls` turns that log into plain
@@ -26,133 +26,10 @@ from typing import Any
 import numpy as np
 
 from nncheck.contract import COMPONENTS, SEEDED
-from nncheck.implementation import Implementation
+from nncheck.runtime.recording import CallLog, RecordedObject
 
 # Above this many array elements in one example the inputs are not stored (report size).
 MAX_ELEMENTS = 200_000
-
-
-# ------------------------------------------------------------------------ recording calls
-
-def _current_example() -> Any:
-    """The Hypothesis build context of the example running now (None outside one)."""
-    try:
-        from hypothesis.control import current_build_context
-
-        return current_build_context()
-    except Exception:  # no example is running, or hypothesis is absent
-        return None
-
-
-class CallLog:
-    """The calls made during the current example (see the module docstring)."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.calls: list[dict] = []
-        self.produced: list[tuple[Any, int, int | None]] = []  # (object, call, output index)
-        self._example = None
-
-    def _boundary(self) -> None:
-        example = _current_example()
-        if example is not self._example:
-            self.calls, self.produced, self._example = [], [], example
-
-    def begin(self, component: str, method: str | None, target: int | None,
-              args: tuple, kwargs: dict) -> int:
-        self._boundary()
-        self.calls.append({
-            "component": component, "method": method, "target": target,
-            "args": [_snapshot(a) for a in args],
-            "kwargs": {k: _snapshot(v) for k, v in kwargs.items()},
-        })
-        return len(self.calls) - 1
-
-    def produced_by(self, index: int, result: Any) -> None:
-        self.produced.append((result, index, None))
-        if isinstance(result, tuple):
-            for k, item in enumerate(result):
-                self.produced.append((item, index, k))
-
-    def origin(self, value: Any) -> tuple[int, int | None] | None:
-        for obj, index, k in reversed(self.produced):
-            if obj is value and not isinstance(value, (int, float, str, bool, type(None))):
-                return index, k
-        return None
-
-
-def _snapshot(value: Any) -> Any:
-    return value.copy() if isinstance(value, np.ndarray) else value
-
-
-class _RecordedObject:
-    """An estimator returned by a component; its public methods' calls are logged."""
-
-    def __init__(self, obj: Any, log: CallLog, index: int, component: str):
-        object.__setattr__(self, "_nncheck_obj", obj)
-        object.__setattr__(self, "_nncheck_log", log)
-        object.__setattr__(self, "_nncheck_index", index)
-        object.__setattr__(self, "_nncheck_component", component)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._nncheck_obj, name)
-        if name.startswith("_") or not callable(value):
-            return value
-        log, index, component = self._nncheck_log, self._nncheck_index, self._nncheck_component
-        proxy = self
-
-        def method(*args, **kwargs):
-            args = tuple(_unwrap(a) for a in args)
-            kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
-            call = log.begin(component, name, index, args, kwargs)
-            result = value(*args, **kwargs)
-            if result is proxy._nncheck_obj:  # fit() returning self
-                return proxy
-            log.produced_by(call, result)
-            return result
-
-        return method
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._nncheck_obj, name, value)
-
-    def __repr__(self) -> str:
-        return repr(self._nncheck_obj)
-
-
-def _unwrap(value: Any) -> Any:
-    return value._nncheck_obj if isinstance(value, _RecordedObject) else value
-
-
-class RecordingImplementation(Implementation):
-    """The implementation under test, logging each call into a :class:`CallLog`."""
-
-    def __init__(self, inner: Implementation, log: CallLog):  # noqa: D107 -- shares inner's state
-        self.__dict__.update(inner.__dict__)
-        self.inner = inner
-        self.log = log
-
-    def __repr__(self) -> str:
-        return repr(self.inner)
-
-    def raw(self, name: str):
-        fn = super().raw(name)
-        log = self.log
-        estimator = COMPONENTS[name].kind == "estimator"
-
-        def recorded(*args, **kwargs):
-            call = log.begin(name, None, None, args, kwargs)
-            result = fn(*args, **kwargs)
-            if estimator and result is not None:
-                return _RecordedObject(result, log, call, name)
-            log.produced_by(call, result)
-            return result
-
-        recorded.__name__ = getattr(fn, "__name__", name)
-        recorded.__doc__ = getattr(fn, "__doc__", None)
-        return recorded
 
 
 # ------------------------------------------------------------------------ JSON encoding
@@ -163,7 +40,7 @@ def encode(value: Any, log: CallLog | None = None) -> dict:
         origin = log.origin(value)
         if origin is not None:
             return {"type": "output", "call": origin[0], "index": origin[1]}
-    if isinstance(value, _RecordedObject):
+    if isinstance(value, RecordedObject):
         return encode(value._nncheck_obj, log)
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":

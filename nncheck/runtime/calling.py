@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from nncheck.contract import Component
-from nncheck.errors import ContractViolation, ImplementationRaised
+from nncheck.errors import ContractViolation, ImplementationFault, ImplementationRaised
 
 
 def parameter_names(comp: Component) -> list[str]:
@@ -28,16 +28,23 @@ def parameter_names(comp: Component) -> list[str]:
 
 
 def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
-    """Call ``fn``; refuse input mutation and turn any exception into ImplementationRaised."""
+    """Call ``fn``; refuse input mutation and turn any exception into ImplementationRaised.
+
+    A function of the implementation process (it has ``call_remote``, see
+    :mod:`nncheck.runtime.boundary`) is guarded there, beside the code under test.
+    """
+    remote = getattr(fn, "call_remote", None)
+    if remote is not None:
+        return remote(args, kwargs, label)
     snapshots = [(i, a.copy()) for i, a in enumerate(args) if isinstance(a, np.ndarray)]
     snapshots += [(k, v.copy()) for k, v in kwargs.items() if isinstance(v, np.ndarray)]
     try:
         result = fn(*args, **kwargs)
     except NotImplementedError as exc:  # a stub, e.g. from `nncheck template`
-        _skip_not_implemented(label, exc)
-    except KeyboardInterrupt:  # the person running nncheck pressed Ctrl-C: stop the run
-        raise
-    except BaseException as exc:  # also SystemExit (a learner's sys.exit()) and odd BaseExceptions
+        skip_not_implemented(label, f"{exc}")
+    except (ImplementationRaised, ContractViolation, ImplementationFault):
+        raise  # already a verdict
+    except BaseException as exc:  # KeyboardInterrupt, SystemExit and odd BaseExceptions too
         raise ImplementationRaised(f"{label} raised {type(exc).__name__}: {exc}") from exc
     for key, before in snapshots:
         after = args[key] if isinstance(key, int) else kwargs[key]
@@ -47,21 +54,25 @@ def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
     return result
 
 
-def _skip_not_implemented(label: str, exc: NotImplementedError):
+def skip_not_implemented(label: str, text: str):
     """Report the invariant as not-implemented: a pytest skip stops Hypothesis at once."""
     import pytest
 
-    pytest.skip(f"not-implemented: {label} raised NotImplementedError: {exc}")
+    pytest.skip(f"not-implemented: {label} raised NotImplementedError: {text}")
 
 
 def call_checked(comp: Component, fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
     """Guarded call plus output checks; one output is returned bare, several as a tuple."""
-    result = call_guarded(fn, args, kwargs, label)
+    return check_outputs(comp, call_guarded(fn, args, kwargs, label), args, kwargs, label)
+
+
+def check_outputs(comp: Component, result: Any, args: tuple, kwargs: dict, label: str) -> Any:
+    """Check what a component returned against its output specs (see nncheck.contract)."""
     specs = comp.outputs
     if len(specs) > 1:
-        if not isinstance(result, (tuple, list)) or len(result) != len(specs):
-            got = f"{type(result).__name__} of length {len(result)}" if isinstance(
-                result, (tuple, list)) else type(result).__name__
+        if type(result) not in (tuple, list) or len(result) != len(specs):
+            got = f"{type(result).__name__} of length {len(result)}" if type(result) in (
+                tuple, list) else _describe(result)
             raise ContractViolation(f"{label} must return a tuple of {len(specs)} values, got {got}")
         outputs = tuple(result)
     else:
@@ -76,19 +87,24 @@ def call_checked(comp: Component, fn: Callable, args: tuple, kwargs: dict, label
 
 
 def check_output(value: Any, spec: str, named: dict, label: str) -> Any:
-    """Check one output against its spec; return it (a scalar as a python float)."""
-    if spec == "any":
+    """Check one output against its spec; return it (a scalar as a python float).
+
+    Only what the contract names passes: an exact float64 ``ndarray`` (no subclass such as
+    ``np.matrix``, no object that merely converts to one), or for a scalar a python float
+    or int, a ``np.float64`` or a 0-d float64 array. Anything else is described as it is.
+    """
+    if spec in ("any", "opaque"):
         return value
     if spec == "scalar":
-        if isinstance(value, np.ndarray) and value.ndim == 0:
+        if type(value) is np.ndarray and value.ndim == 0 and value.dtype == np.float64:
             value = value[()]
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-            raise ContractViolation(f"{label} must be a real scalar, got {_describe(value)}")
+        if type(value) not in (float, int, np.float64):
+            raise ContractViolation(f"{label} must be a real scalar (a float), got {_describe(value)}")
         value = float(value)
         if not np.isfinite(value):
             raise ContractViolation(f"{label} is {value} (not finite)")
         return value
-    if not isinstance(value, np.ndarray):
+    if type(value) is not np.ndarray:
         raise ContractViolation(f"{label} must be a numpy float64 array, got {_describe(value)}")
     if value.dtype != np.float64:
         raise ContractViolation(f"{label} has dtype {value.dtype}; the contract requires float64")
@@ -111,10 +127,28 @@ def check_output(value: Any, spec: str, named: dict, label: str) -> Any:
     return value
 
 
+def _kind(obj: Any) -> str:
+    """The class of ``obj`` as the implementation named it (also across the boundary)."""
+    if hasattr(type(obj), "_nncheck_description"):  # a RemoteObject or a RecordedObject
+        handle = obj._nncheck_handle
+        if handle is not None:
+            return handle.type_name.rpartition(".")[2]
+        obj = obj._nncheck_obj
+    return type(obj).__name__
+
+
 def _describe(value: Any) -> str:
+    if hasattr(type(value), "_nncheck_description"):  # kept in the implementation process
+        return value._nncheck_description
     if isinstance(value, np.ndarray):
-        return f"ndarray of dtype {value.dtype} and shape {value.shape}"
-    text = repr(value)
+        kind = "ndarray" if type(value) is np.ndarray else f"{type(value).__module__}.{type(value).__name__}"
+        return f"{kind} of dtype {value.dtype} and shape {value.shape}"
+    if isinstance(value, np.generic):
+        return f"numpy.{type(value).__name__} {value!r}"
+    try:
+        text = repr(value)
+    except Exception:
+        text = "<unprintable>"
     return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
@@ -144,7 +178,7 @@ def call_method(obj: Any, method: str, *args: Any, output: str = "any", label: s
     fn = getattr(obj, method, None)
     where = f"{label}.{method}"
     if not callable(fn):
-        raise ContractViolation(f"{label} (a {type(obj).__name__}) has no method {method}(); "
+        raise ContractViolation(f"{label} (a {_kind(obj)}) has no method {method}(); "
                                 "the estimator protocol requires it")
     result = call_guarded(fn, args, kwargs, where)
     if output == "self":
@@ -161,7 +195,7 @@ def fitted_attribute(obj: Any, name: str, *, output: str = "array",
                      label: str = "estimator") -> Any:
     """A fitted attribute (e.g. ``mean_``), checked against ``output`` ("array", "scalar")."""
     if not hasattr(obj, name):
-        raise ContractViolation(f"{label} (a {type(obj).__name__}) has no fitted attribute "
+        raise ContractViolation(f"{label} (a {_kind(obj)}) has no fitted attribute "
                                 f"{name!r} after fit()")
     try:
         value = getattr(obj, name)

@@ -1,0 +1,323 @@
+"""The implementation process: the only place the code under test is imported and called.
+
+Started by :mod:`nncheck.runtime.boundary` as ``python -m nncheck.runtime.server RFD WFD``
+in a session of its own, with stdin closed and stdout/stderr going to a log file. It reads
+the spec to load, answers with a description of the implementation (or why it cannot be
+loaded), then serves requests until its pipe closes:
+
+* ``("call", component, args, kwargs, keep)``: call a component;
+* ``("method", key, name, args, kwargs)``: call a method of an object behind a handle;
+* ``("getattr", key, name)``: read an attribute of such an object;
+* ``("reset",)``: forget every handle (between invariants).
+
+Each call is guarded here, beside the code under test: its inputs are compared before and
+after (mutation, also inside dicts and lists), any exception — ``KeyboardInterrupt`` and
+``SystemExit`` included — is caught and described, and the result is exported: plain data
+(exact float64 ``ndarray``\\s, numbers, strings, tuples, lists and dicts of them) by value,
+everything else behind a :class:`~nncheck.runtime.wire.Handle`. A process forked by the
+implementation that returns into this loop exits at once without answering.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import sys
+from typing import Any
+
+import numpy as np
+
+from nncheck.runtime.probes import find_probes
+from nncheck.runtime.wire import Handle, read_frame, write_frame
+
+_PLAIN_SCALARS = (float, int, bool, str, type(None), complex, bytes)
+_MAX_DESCRIPTION = 200
+
+
+class _Server:
+    def __init__(self, rfd: int, wfd: int):
+        self.rfd, self.wfd = rfd, wfd
+        self.pid = os.getpid()
+        self.objects: dict[int, Any] = {}  # handle key -> object
+        self.keys: dict[int, int] = {}  # id(object) -> handle key
+        self.functions: dict = {}
+        self.estimators: set[str] = set()
+        self.opaque: dict[str, tuple[int, ...]] = {}  # component -> output positions kept here
+
+    # ------------------------------------------------------------------ loading
+    def load(self, spec: str, options: dict) -> dict:
+        from nncheck.adapters import load
+        from nncheck.contract import COMPONENTS
+
+        implementation = load(spec, options)
+        self.functions = dict(implementation.functions)
+        self.estimators = {n for n, c in COMPONENTS.items() if c.kind == "estimator"}
+        self.opaque = {n: tuple(i for i, s in enumerate(c.outputs) if s == "opaque")
+                       for n, c in COMPONENTS.items()}
+        return implementation.describe()
+
+    # ------------------------------------------------------------------ serving
+    def serve(self) -> None:
+        while True:
+            try:
+                request = read_frame(self.rfd, trusted=True)
+            except EOFError:
+                os._exit(0)
+            except Exception as exc:  # e.g. an argument this process cannot unpickle
+                reply = ("raised", "nncheck", f"its arguments could not be received "
+                         f"({type(exc).__name__}: {exc})", False)
+            else:
+                reply = self.handle(request)
+            if os.getpid() != self.pid:  # a fork of the implementation came back here
+                os._exit(0)
+            try:
+                write_frame(self.wfd, reply)
+            except Exception as exc:  # a reply that cannot be pickled: say so instead
+                write_frame(self.wfd, ("raised", "nncheck", f"its result could not be sent to "
+                                       f"the checker ({type(exc).__name__}: {exc})", False))
+
+    def handle(self, request: tuple):
+        kind = request[0]
+        if kind == "call":
+            _, name, args, kwargs = request
+            fn = self.functions.get(name)
+            if fn is None:
+                return ("raised", "nncheck", f"does not provide {name!r}", False)
+            return self.guarded(fn, args, kwargs, estimator=name in self.estimators,
+                                opaque=self.opaque.get(name, ()))
+        if kind == "many":
+            _, name, calls = request
+            fn = self.functions.get(name)
+            if fn is None:
+                return ("raised", "nncheck", f"does not provide {name!r}", False)
+            replies = []
+            for args, kwargs in calls:
+                reply = self.guarded(fn, args, kwargs, estimator=name in self.estimators,
+                                     opaque=self.opaque.get(name, ()))
+                replies.append(reply)
+                if reply[0] != "ok":
+                    break
+            return ("many", replies)
+        if kind == "method":
+            _, key, name, args, kwargs = request
+            obj = self.objects.get(key)
+            if obj is None:
+                return ("raised", "nncheck", "a stale handle (the object is gone)", False)
+            try:
+                fn = getattr(obj, name)
+            except BaseException as exc:  # noqa: BLE001 -- any failure is the implementation's
+                return _raised(exc)
+            return self.guarded(fn, args, kwargs, estimator=False, opaque=(), owner=obj)
+        if kind == "getattr":
+            _, key, name = request
+            obj = self.objects.get(key)
+            if obj is None:
+                return ("raised", "nncheck", "a stale handle (the object is gone)", False)
+            try:
+                value = getattr(obj, name)
+            except AttributeError:
+                return ("missing",)
+            except BaseException as exc:  # noqa: BLE001
+                return _raised(exc)
+            if callable(value) and not isinstance(value, np.ndarray):
+                return ("callable",)
+            return ("ok", self.export(value))
+        if kind == "reset":
+            self.objects.clear()
+            self.keys.clear()
+            return ("ok", None)
+        return ("raised", "nncheck", f"unknown request {kind!r}", False)
+
+    def guarded(self, fn, args, kwargs, *, estimator: bool, opaque: tuple[int, ...],
+                owner: Any = None):
+        args = tuple(self.resolve(a) for a in args)
+        kwargs = {k: self.resolve(v) for k, v in kwargs.items()}
+        before = [_snapshot(a) for a in args], {k: _snapshot(v) for k, v in kwargs.items()}
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 -- KeyboardInterrupt/SystemExit included
+            if os.getpid() != self.pid:
+                os._exit(0)
+            return _raised(exc)
+        if os.getpid() != self.pid:
+            os._exit(0)
+        with np.errstate(all="ignore"):  # the implementation may have changed numpy's error state
+            where = _mutated(before, args, kwargs)
+        if where is not None:
+            return ("mutated", where)
+        if owner is not None and result is owner:
+            return ("ok", self.keep(result))
+        if estimator and result is not None:
+            return ("ok", self.keep(result))
+        if opaque and type(result) in (tuple, list):
+            result = type(result)(self.keep(v) if i in opaque else v for i, v in enumerate(result))
+        probes = find_probes((args, kwargs))
+        if probes:
+            return ("ok", self.export(result), [_probe_state(p) for p in probes])
+        return ("ok", self.export(result))
+
+    # ------------------------------------------------------------------ values
+    def resolve(self, value):
+        """Replace handles in a request by the objects they name."""
+        if isinstance(value, Handle):
+            return self.objects.get(value.key, value)
+        if type(value) in (tuple, list):
+            return type(value)(self.resolve(v) for v in value)
+        if type(value) is dict:
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def keep(self, obj) -> Handle:
+        if isinstance(obj, Handle):
+            return obj
+        key = self.keys.get(id(obj))
+        if key is None or self.objects.get(key) is not obj:
+            key = len(self.objects) + 1
+            while key in self.objects:
+                key += 1
+            self.objects[key], self.keys[id(obj)] = obj, key
+        return Handle(key, _type_name(obj), _describe(obj), _methods(type(obj)))
+
+    def export(self, value):
+        """Plain data by value; anything else stays here behind a handle."""
+        kind = type(value)
+        if kind in _PLAIN_SCALARS or isinstance(value, Handle):
+            return value
+        if kind is np.ndarray:
+            return value if value.dtype.kind in "biufc" else self.keep(value)
+        if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind in "biufc":
+            return value
+        if kind in (tuple, list):
+            return kind(self.export(v) for v in value)
+        if kind is dict and all(type(k) in (str, int) for k in value):
+            return {k: self.export(v) for k, v in value.items()}
+        return self.keep(value)
+
+
+def _probe_state(probe):
+    try:
+        return probe.probe_state()
+    except BaseException:  # noqa: BLE001 -- the implementation may have broken the probe
+        return None
+
+
+def _raised(exc: BaseException):
+    """A reply describing an exception raised by the implementation."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 -- a __str__ that raises
+        text = "<the exception's message could not be read>"
+    return ("raised", type(exc).__name__, text[:2000], isinstance(exc, NotImplementedError))
+
+
+def _snapshot(value):
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) in (tuple, list):
+        return type(value)(_snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
+def _mutated(before, args, kwargs) -> str | None:
+    """Where an input differs from its snapshot: "argument 1", "argument 'params'", ..."""
+    old_args, old_kwargs = before
+    for i, (old, new) in enumerate(zip(old_args, args, strict=True)):
+        detail = _differs(old, new)
+        if detail is not None:
+            return f"argument {i + 1}{detail}"
+    for key, old in old_kwargs.items():
+        detail = _differs(old, kwargs[key])
+        if detail is not None:
+            return f"argument {key!r}{detail}"
+    return None
+
+
+def _differs(old, new) -> str | None:
+    if type(old) is np.ndarray:
+        if not isinstance(new, np.ndarray) or new.shape != old.shape or not np.array_equal(
+                new, old, equal_nan=True):
+            return ""
+        return None
+    if type(old) is dict:
+        if set(old) != set(new):
+            return " (keys added or removed)"
+        for k, v in old.items():
+            detail = _differs(v, new[k])
+            if detail is not None:
+                return f", key {k!r}{detail}"
+        return None
+    if type(old) in (tuple, list):
+        if len(old) != len(new):
+            return " (items added or removed)"
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            detail = _differs(a, b)
+            if detail is not None:
+                return f", item {i}{detail}"
+    return None
+
+
+def _methods(kind: type) -> tuple[str, ...]:
+    """Public functions defined on a class (not instance attributes, not properties)."""
+    found = []
+    try:
+        for klass in kind.__mro__:
+            if klass is object:
+                continue
+            for name, value in vars(klass).items():
+                if not name.startswith("_") and callable(value) and not isinstance(
+                        value, (type, staticmethod, classmethod)):
+                    found.append(name)
+    except Exception:  # noqa: BLE001 -- an odd class: look everything up
+        return ()
+    return tuple(sorted(set(found)))
+
+
+def _type_name(obj) -> str:
+    kind = type(obj)
+    module = getattr(kind, "__module__", "") or ""
+    name = getattr(kind, "__qualname__", kind.__name__)
+    return f"{module}.{name}" if module and module != "builtins" else name
+
+
+def _describe(obj) -> str:
+    """A short account of ``obj`` that cannot lie about its type (for messages)."""
+    if isinstance(obj, np.ndarray):
+        return f"{_type_name(obj)} of dtype {obj.dtype} and shape {obj.shape}"
+    try:
+        text = repr(obj)
+    except BaseException:  # noqa: BLE001
+        text = "<repr failed>"
+    if not isinstance(text, str):
+        text = "<repr is not a string>"
+    clipped = text[:_MAX_DESCRIPTION] + ("..." if len(text) > _MAX_DESCRIPTION else "")
+    return f"{_type_name(obj)} {clipped}"
+
+
+def main(argv: list[str]) -> None:
+    rfd, wfd = int(argv[1]), int(argv[2])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the checker
+    faulthandler.enable(file=sys.stderr)
+    os.environ.pop("PYTEST_XDIST_WORKER", None)
+    server = _Server(rfd, wfd)
+    spec, options = read_frame(rfd, trusted=True)
+    try:
+        description = server.load(spec, options)
+    except BaseException as exc:  # noqa: BLE001 -- a UsageError or anything the import raised
+        from nncheck.errors import UsageError
+
+        message = str(exc) if isinstance(exc, UsageError) else (
+            f"cannot load implementation {spec!r}: {type(exc).__name__}: {exc}")
+        if os.getpid() == server.pid:
+            write_frame(wfd, ("load-error", message))
+        os._exit(0)
+    if os.getpid() != server.pid:
+        os._exit(0)
+    write_frame(wfd, ("ready", description))
+    server.serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
