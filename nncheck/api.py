@@ -28,15 +28,18 @@ def properties_dir() -> Path:
 
 def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str = suite.DEFAULT_PROFILE,
                      seed: int, report_dir: Path, conventions: Sequence[str] = (),
-                     verbose: bool = False, workers: int | str = 0, timeout: float | None = None,
+                     verbose: bool = False, workers: int | str = 0, limits=None,
                      extra: Sequence[str] = ()) -> list[str]:
     """pytest's command line for one conformance run.
 
-    ``workers`` > 0 (or "auto") runs the suite in pytest-xdist worker processes, which
-    isolates the runner from the implementation: a segfault, ``os._exit`` or a hang past
-    ``timeout`` seconds (pytest-timeout's thread method ends the worker) costs one worker,
-    the invariant gets an *error* verdict, and a fresh worker carries on.
+    ``workers`` > 0 (or "auto") runs the properties in that many pytest-xdist processes.
+    Whatever the count, the implementation runs in a process of its own per checker
+    process, under ``limits`` (:class:`nncheck.runtime.boundary.Limits`, default limits
+    when None).
     """
+    from nncheck.runtime.boundary import GiB, Limits
+
+    limits = limits or Limits()
     args = [
         str(properties_dir()),
         "-p", "no:cacheprovider",
@@ -53,10 +56,10 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
         # worksteal: an idle worker takes queued properties from a busy one, so one slow
         # property at the end of a worker's share does not leave the other cores idle.
         args += ["-n", str(workers), "--dist", "worksteal", "--max-worker-restart", "1000000"]
-        if timeout:
-            args += [f"--timeout={timeout:g}", "--timeout-method=thread"]
     else:
         args += ["-p", "no:xdist"]
+    args += [f"--nncheck-timeout={limits.timeout!r}", f"--nncheck-max-memory={limits.memory / GiB!r}",
+             f"--nncheck-max-processes={limits.processes}", f"--nncheck-max-cpu={limits.cpu!r}"]
     for pair in conventions:
         args += ["--convention", pair]
     for name in components:
@@ -80,19 +83,28 @@ def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
                              ":pytest.PytestAssertRewriteWarning"]
 
     report_path = Path(report_dir) / "report.json"
-    if report_path.exists():
-        report_path.unlink()  # never read a stale report as this run's result
+    before = _identity(report_path)  # the previous report stays until this run replaces it
     code = int(pytest.main(args))
-    if not report_path.exists():
+    after = _identity(report_path)
+    if after is None or after == before:  # this run wrote no report
         return code, None
     return code, json.loads(report_path.read_text(encoding="utf-8"))
+
+
+def _identity(path: Path) -> tuple | None:
+    """What tells one written file from another (reports are replaced, never rewritten)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def check(impl: str = "reference", *, components: Iterable[str] = (), profile: str = "ci",
           seed: int | None = None, report_dir: str | Path | None = None,
           conventions: Sequence[str] = (), extra: Sequence[str] = (),
           use_database: bool | str | Path = True, workers: int | str = 0,
-          timeout: float | None = None) -> dict:
+          limits=None) -> dict:
     """Run the suite against ``impl`` in this process and return report.json as a dict.
 
     ``use_database=False`` ignores failures saved by earlier runs, so that the outcome
@@ -105,7 +117,7 @@ def check(impl: str = "reference", *, components: Iterable[str] = (), profile: s
         directory = Path(report_dir) if report_dir is not None else Path(tmp)
         args = pytest_arguments(impl, components=components, profile=profile, seed=seed,
                                 report_dir=directory, conventions=conventions,
-                                workers=workers, timeout=timeout, extra=["-qq", "--tb=no", *extra,
+                                workers=workers, limits=limits, extra=["-qq", "--tb=no", *extra,
                                        *database_arguments(use_database)])
         code, report = run_pytest(args, directory)
     if report is None:

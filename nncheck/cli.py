@@ -8,9 +8,11 @@ prints the contract. Exit status: 0 conforms, 1 does not (or the run broke), 2 u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import signal
 import sys
 from pathlib import Path
 
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check only this component (repeatable)")
     check.add_argument("--profile", choices=sorted(suite.PROFILES),
                        default=os.environ.get("NNCHECK_PROFILE", suite.DEFAULT_PROFILE),
-                       help="Hypothesis effort (default: %(default)s)")
+                       help="Hypothesis effort (default: %(default)s) [env NNCHECK_PROFILE]")
     check.add_argument("--seed", type=int, default=None,
                        help="Hypothesis seed (default: a random one, recorded in the report)")
     check.add_argument("--database", default=None, metavar="DIR",
@@ -58,11 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a not-implemented invariant counts as a failure")
     check.add_argument("-n", "--workers", default=os.environ.get("NNCHECK_WORKERS", "auto"),
                        metavar="N",
-                       help="worker processes, which isolate the runner from crashes and hangs "
-                            "of the implementation: 'auto' (default: one per CPU core), N >= 1, "
-                            "or 0 to run in-process without isolation [env NNCHECK_WORKERS]")
+                       help="processes that run the properties in parallel: 'auto' (default: one "
+                            "per CPU core), N >= 1, or 0 for this process only; the "
+                            "implementation always runs in a process of its own "
+                            "[env NNCHECK_WORKERS]")
     check.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                       help="time limit per invariant when workers > 0 (default: %(default)s)")
+                       help="wall time per invariant for the implementation (default: %(default)s)")
+    check.add_argument("--max-memory", type=float, default=4.0, metavar="GIB",
+                       help="resident memory of the implementation and every process it starts "
+                            "(default: %(default)s GiB)")
+    check.add_argument("--max-processes", type=int, default=32, metavar="N",
+                       help="processes the implementation may run at once, itself included "
+                            "(default: %(default)s)")
+    check.add_argument("--max-cpu", type=float, default=240.0, metavar="SECONDS",
+                       help="CPU seconds per invariant for the implementation (default: %(default)s)")
     check.add_argument("-v", "--verbose", action="store_true", help="one line per invariant")
     check.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
                        help="extra arguments for pytest, after --")
@@ -150,25 +161,43 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from nncheck.adapters import load, parse_convention_pairs
+    """``nncheck check``: validate everything, load the implementation in its own process,
+    run the suite, and exit 0 only for a complete run that conforms."""
+    from nncheck.adapters import parse_convention_pairs
+    from nncheck.report.model import check_report_dir_writable
+    from nncheck.runtime.boundary import GiB, Limits, connect
 
+    if args.profile not in suite.PROFILES:  # a default from NNCHECK_PROFILE is not checked by argparse
+        raise UsageError(f"unknown profile {args.profile!r} (NNCHECK_PROFILE?); choose from "
+                         f"{', '.join(sorted(suite.PROFILES))}")
     for name in args.component:
         if name not in COMPONENTS:
             raise UsageError(f"unknown component {name!r} (see 'nncheck list')")
-    implementation = load(args.impl, parse_convention_pairs(args.convention))  # UsageError -> exit 2
+    workers = _workers(args.workers)
+    limits = Limits(timeout=args.timeout, memory=int(args.max_memory * GiB) if args.max_memory > 0
+                    else 0, processes=args.max_processes, cpu=args.max_cpu)
+    options = parse_convention_pairs(args.convention)
+    implementation = connect(args.impl, options, limits)  # UsageError -> exit 2
     if args.component and not any(implementation.has(c) for c in args.component):
         print(f"nncheck: note: {implementation.name} implements none of "
               f"{', '.join(args.component)}", file=sys.stderr)
     report_dir = Path(args.report or Path("reports") / _safe(implementation.name))
+    check_report_dir_writable(report_dir)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     pytest_args = api.pytest_arguments(
         args.impl, components=args.component, profile=args.profile, seed=seed,
         report_dir=report_dir, conventions=args.convention, verbose=args.verbose,
-        workers=_workers(args.workers), timeout=args.timeout,
+        workers=workers, limits=limits,
         extra=([f"--junitxml={args.junitxml}"] if args.junitxml else [])
         + api.database_arguments(False if args.no_database else args.database or True)
         + args.pytest_args)
-    code, report = api.run_pytest(pytest_args, report_dir)
+    with _interruptible() as interrupted:
+        code, report = api.run_pytest(pytest_args, report_dir)
+    if interrupted or code == EXIT_PYTEST_INTERRUPTED:
+        signame = interrupted.get("signal", "SIGINT")
+        print(f"nncheck: interrupted by {signame}; the report (if written) says which invariants "
+              "were not run", file=sys.stderr)
+        return 128 + int(getattr(signal, signame))
     if code == 4:  # pytest's usage error: its message is already printed
         return EXIT_USAGE
     if report is None:
@@ -176,14 +205,49 @@ def cmd_check(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILS
     summary = report["summary"]
-    conforms = summary["conforms"] and not (args.strict and summary["not-implemented"])
+    conforms = (summary["conforms"] and summary.get("complete", True)
+                and not (args.strict and summary["not-implemented"]))
     return EXIT_CONFORMS if conforms else EXIT_FAILS
 
 
+EXIT_PYTEST_INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """SIGTERM interrupts the run as Ctrl-C does; the dict names the signal that came."""
+    from nncheck.plugin import INTERRUPTED_BY
+
+    INTERRUPTED_BY.clear()
+
+    def on_signal(signum, frame):
+        INTERRUPTED_BY.setdefault("signal", signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield INTERRUPTED_BY
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+MAX_WORKERS_PER_CORE = 4
+
+
 def _workers(text: str) -> str:
-    if text == "auto" or (text.isdigit() and int(text) >= 0):
+    """-n: 'auto' or a count, at most MAX_WORKERS_PER_CORE per core of this machine."""
+    text = str(text).strip()
+    if text == "auto":
         return text
-    raise UsageError(f"-n/--workers takes a number >= 0 or 'auto', got {text!r}")
+    if not text.isdigit():
+        raise UsageError(f"-n/--workers takes a number >= 0 or 'auto', got {text!r}")
+    cores = os.cpu_count() or 1
+    if int(text) > MAX_WORKERS_PER_CORE * cores:
+        raise UsageError(f"-n {text} is more than {MAX_WORKERS_PER_CORE} workers per core on this "
+                         f"machine ({cores} cores); use -n auto or at most "
+                         f"{MAX_WORKERS_PER_CORE * cores}")
+    return str(int(text))
 
 
 def _safe(name: str) -> str:

@@ -171,7 +171,13 @@ class Run:
             from nncheck.runtime.boundary import connect
 
             try:
-                self._implementation = connect(self.spec, self.options, self.limits)
+                if self.config.getoption("nncheck_in_process"):
+                    from nncheck.adapters import load
+
+                    self._implementation = load(self.spec, self.options)
+                    self._implementation.process = _NO_BOUNDARY
+                else:
+                    self._implementation = connect(self.spec, self.options, self.limits)
             except UsageError as exc:
                 raise pytest.UsageError(f"nncheck: {exc}") from None
         return self._implementation
@@ -217,6 +223,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not replay failures saved by earlier runs: the seed alone decides")
     group.addoption("--nncheck-report", default=None, metavar="DIR",
                     help="write DIR/report.json and DIR/report.md")
+    group.addoption("--nncheck-pin-cpu", action="store_true",
+                    help="pin each checker process (and so its implementation process) to one "
+                         "CPU, worker i to the i-th allowed CPU (nncheck check does this)")
+    group.addoption("--nncheck-in-process", action="store_true",
+                    help="for benchmarks of the boundary only: import the implementation into "
+                         "the checker (no isolation, no limits; a verdict can then be faked)")
     group.addoption("--nncheck-timeout", default=None, type=float, metavar="SECONDS",
                     help="wall time per invariant for the implementation (default 120)")
     group.addoption("--nncheck-max-memory", default=None, type=float, metavar="GIB",
@@ -239,6 +251,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"nncheck: {exc}") from None
     suite.use_example_database(False if config.getoption("nncheck_no_database")
                                else config.getoption("nncheck_database") or True)
+    if config.getoption("nncheck_pin_cpu"):
+        _pin_to_one_cpu(config)
     run = Run(config)
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "nncheck-run")
@@ -408,6 +422,39 @@ def _conventions(pairs: list[str]) -> dict[str, str]:
         return parse_convention_pairs(pairs)
     except UsageError as exc:
         raise pytest.UsageError(f"nncheck: {exc}") from None
+
+
+def _pin_to_one_cpu(config: pytest.Config) -> None:
+    """Run this checker process and its implementation process on one CPU.
+
+    The two take turns (the checker waits while the implementation computes), and a round
+    trip between processes on one CPU costs a few microseconds, where a wake-up of another
+    CPU costs tens (much more in a virtual machine). Worker i takes the i-th allowed CPU.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is None and getattr(config.option, "dist", "no") != "no":
+        return  # the controller of workers: it only waits, leave it free
+    index = int(worker[2:]) if worker and worker[2:].isdigit() else 0
+    allowed = sorted(os.sched_getaffinity(0))
+    try:
+        os.sched_setaffinity(0, {allowed[index % len(allowed)]})
+    except OSError:
+        pass
+
+
+class _NoBoundary:
+    """The invariant hooks of a boundary, for --nncheck-in-process (benchmarks only)."""
+
+    def begin_invariant(self) -> None:
+        pass
+
+    def end_invariant(self) -> None:
+        pass
+
+
+_NO_BOUNDARY = _NoBoundary()
 
 
 def _owner(nodeid: str) -> tuple[str, str]:

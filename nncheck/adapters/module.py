@@ -55,6 +55,11 @@ def from_module_path(dotted: str, options: dict) -> Implementation:
 
 def from_file(path_text: str, options: dict) -> Implementation:
     path = Path(path_text).expanduser()
+    if path.is_dir():
+        if not (path / "__init__.py").is_file():
+            raise UsageError(f"--impl {path_text} is a folder but not a package (no __init__.py); "
+                             "name a .py file or a package")
+        return _from_package_folder(path, options)
     if not path.is_file():
         raise UsageError(f"implementation file not found: {path_text}")
     if path.suffix != ".py":
@@ -66,6 +71,15 @@ def from_file(path_text: str, options: dict) -> Implementation:
         return layers.from_module(module, path.stem, f"file {path.resolve()}", options)
     reject_unknown_options(options, set(), f"file {path_text!r}")
     return from_module(module, path.stem, f"file {path.resolve()}")
+
+
+def _from_package_folder(path: Path, options: dict) -> Implementation:
+    """A package folder given as a path: import it by name with its parent on sys.path."""
+    path = path.resolve()
+    if not path.name.isidentifier():
+        raise UsageError(f"--impl {path}: {path.name!r} is not an importable package name")
+    sys.path.insert(0, str(path.parent))
+    return from_module_path(path.name, options)
 
 
 def load_file_as_module(path: Path) -> ModuleType:

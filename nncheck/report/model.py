@@ -151,3 +151,18 @@ def validate_report(report: dict) -> None:
     validator = jsonschema.Draft202012Validator(
         schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     validator.validate(report)
+
+
+def check_report_dir_writable(directory) -> None:
+    """UsageError unless ``directory`` can be created and written (checked before a run)."""
+    import tempfile
+
+    from nncheck.errors import UsageError
+
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".nncheck-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {directory}: {exc.strerror or exc}") from None

@@ -31,7 +31,7 @@ from typing import Any
 from nncheck.errors import ContractViolation, ImplementationFault, ImplementationRaised, UsageError
 from nncheck.implementation import Deviation, Implementation
 from nncheck.runtime.probes import find_probes
-from nncheck.runtime.wire import Handle, Timeout, WireError, read_frame, write_frame
+from nncheck.runtime.wire import Arena, Handle, Timeout, WireError, read_frame, write_frame
 
 GiB = 1 << 30
 
@@ -51,10 +51,14 @@ class Limits:
     cpu: float = 240.0
 
     def __post_init__(self):
-        for name in ("timeout", "memory", "processes", "cpu"):
+        for name, option in (("timeout", "--timeout"), ("memory", "--max-memory"),
+                             ("processes", "--max-processes"), ("cpu", "--max-cpu")):
             value = getattr(self, name)
-            if not value > 0 or value != value or value == float("inf"):
-                raise UsageError(f"the {name} limit must be a positive number, got {value!r}")
+            if not value > 0 or value == float("inf"):  # also NaN
+                raise UsageError(f"{option} must be a positive, finite number, got {value!r}")
+        if self.processes < 2:
+            raise UsageError("--max-processes must be at least 2 (the implementation's own "
+                             "process and one more)")
 
 
 # ------------------------------------------------------------------ watching a session
@@ -111,6 +115,7 @@ class ImplementationProcess:
         self._log = None
         self._objects: dict[int, RemoteObject] = {}
         self.requests = 0  # round trips so far (benchmarks/suite.py reads it)
+        self.arenas: tuple[Arena | None, Arena | None] = (None, None)
 
     # -- life cycle --
     def start(self) -> None:
@@ -119,11 +124,15 @@ class ImplementationProcess:
         from_child_r, from_child_w = os.pipe()
         self._log = tempfile.TemporaryFile(prefix="nncheck-impl-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+        self._close_arenas()
+        requests, replies = Arena.create(), Arena.create()
+        self.arenas = (requests, replies) if requests and replies else (None, None)
+        arena_fds = [a.fd for a in self.arenas if a is not None]
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "nncheck.runtime.server", str(to_child_r),
-                 str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                 str(from_child_w), *map(str, arena_fds)],
+                pass_fds=(to_child_r, from_child_w, *arena_fds), stdin=subprocess.DEVNULL,
                 stdout=self._log, stderr=self._log, start_new_session=True, env=env,
                 preexec_fn=_set_parent_death_signal if sys.platform == "linux" else None)
         finally:
@@ -174,7 +183,15 @@ class ImplementationProcess:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        self._close_arenas()
         _LIVE.discard(self)
+
+    def _close_arenas(self) -> None:
+        for arena in getattr(self, "arenas", (None, None)):
+            if arena is not None:
+                arena.map.close()
+                os.close(arena.fd)
+        self.arenas = (None, None)
 
     def _ensure_running(self) -> None:
         if self.proc is None:
@@ -217,7 +234,7 @@ class ImplementationProcess:
         self.requests += 1
         deadline = self.deadline or (time.monotonic() + self.limits.timeout)
         try:
-            write_frame(self.wfd, message, deadline)
+            write_frame(self.wfd, message, deadline, arena=self.arenas[0])
         except Timeout:
             self._fail("timeout", self._timeout_text(label))
         except (BrokenPipeError, OSError):
@@ -236,7 +253,8 @@ class ImplementationProcess:
                 self._fail("timeout", self._timeout_text(label))
             pause = min(pause * 2, 0.25)
         try:
-            return read_frame(self.rfd, deadline + 5, trusted=False, max_bytes=self.limits.memory)
+            return read_frame(self.rfd, deadline + 5, trusted=False, max_bytes=self.limits.memory,
+                              arena=self.arenas[1])
         except EOFError:
             self._fail("crashed", self._crash_text(label))
         except Timeout:

@@ -1,6 +1,7 @@
 """The implementation process: the only place the code under test is imported and called.
 
-Started by :mod:`nncheck.runtime.boundary` as ``python -m nncheck.runtime.server RFD WFD``
+Started by :mod:`nncheck.runtime.boundary` as
+``python -m nncheck.runtime.server RFD WFD [REQUEST_ARENA_FD REPLY_ARENA_FD]``
 in a session of its own, with stdin closed and stdout/stderr going to a log file. It reads
 the spec to load, answers with a description of the implementation (or why it cannot be
 loaded), then serves requests until its pipe closes:
@@ -29,15 +30,16 @@ from typing import Any
 import numpy as np
 
 from nncheck.runtime.probes import find_probes
-from nncheck.runtime.wire import Handle, read_frame, write_frame
+from nncheck.runtime.wire import Arena, Handle, read_frame, write_frame
 
 _PLAIN_SCALARS = (float, int, bool, str, type(None), complex, bytes)
 _MAX_DESCRIPTION = 200
 
 
 class _Server:
-    def __init__(self, rfd: int, wfd: int):
+    def __init__(self, rfd: int, wfd: int, arenas=(None, None)):
         self.rfd, self.wfd = rfd, wfd
+        self.requests_arena, self.replies_arena = arenas
         self.pid = os.getpid()
         self.objects: dict[int, Any] = {}  # handle key -> object
         self.keys: dict[int, int] = {}  # id(object) -> handle key
@@ -61,7 +63,7 @@ class _Server:
     def serve(self) -> None:
         while True:
             try:
-                request = read_frame(self.rfd, trusted=True)
+                request = read_frame(self.rfd, trusted=True, arena=self.requests_arena)
             except EOFError:
                 os._exit(0)
             except Exception as exc:  # e.g. an argument this process cannot unpickle
@@ -72,7 +74,7 @@ class _Server:
             if os.getpid() != self.pid:  # a fork of the implementation came back here
                 os._exit(0)
             try:
-                write_frame(self.wfd, reply)
+                write_frame(self.wfd, reply, arena=self.replies_arena)
             except Exception as exc:  # a reply that cannot be pickled: say so instead
                 write_frame(self.wfd, ("raised", "nncheck", f"its result could not be sent to "
                                        f"the checker ({type(exc).__name__}: {exc})", False))
@@ -142,8 +144,7 @@ class _Server:
             return _raised(exc)
         if os.getpid() != self.pid:
             os._exit(0)
-        with np.errstate(all="ignore"):  # the implementation may have changed numpy's error state
-            where = _mutated(before, args, kwargs)
+        where = _mutated(before, args, kwargs)
         if where is not None:
             return ("mutated", where)
         if owner is not None and result is owner:
@@ -152,7 +153,7 @@ class _Server:
             return ("ok", self.keep(result))
         if opaque and type(result) in (tuple, list):
             result = type(result)(self.keep(v) if i in opaque else v for i, v in enumerate(result))
-        probes = find_probes((args, kwargs))
+        probes = find_probes((args, kwargs)) if _may_hold_probes(args, kwargs) else ()
         if probes:
             return ("ok", self.export(result), [_probe_state(p) for p in probes])
         return ("ok", self.export(result))
@@ -211,9 +212,27 @@ def _raised(exc: BaseException):
     return ("raised", type(exc).__name__, text[:2000], isinstance(exc, NotImplementedError))
 
 
+def _may_hold_probes(args: tuple, kwargs: dict) -> bool:
+    return any(type(v) is not np.ndarray for v in args) or any(
+        type(v) is not np.ndarray for v in kwargs.values())
+
+
+class _Bits:
+    """What an input array was: its shape, dtype and exact bytes (NaN and -0.0 included)."""
+
+    __slots__ = ("shape", "dtype", "data")
+
+    def __init__(self, array: np.ndarray):
+        self.shape, self.dtype, self.data = array.shape, array.dtype, array.tobytes()
+
+    def same(self, array) -> bool:
+        return (type(array) is np.ndarray and array.shape == self.shape
+                and array.dtype == self.dtype and array.tobytes() == self.data)
+
+
 def _snapshot(value):
     if type(value) is np.ndarray:
-        return value.copy()
+        return _Bits(value)
     if type(value) in (tuple, list):
         return type(value)(_snapshot(v) for v in value)
     if type(value) is dict:
@@ -236,11 +255,8 @@ def _mutated(before, args, kwargs) -> str | None:
 
 
 def _differs(old, new) -> str | None:
-    if type(old) is np.ndarray:
-        if not isinstance(new, np.ndarray) or new.shape != old.shape or not np.array_equal(
-                new, old, equal_nan=True):
-            return ""
-        return None
+    if type(old) is _Bits:
+        return None if old.same(new) else ""
     if type(old) is dict:
         if set(old) != set(new):
             return " (keys added or removed)"
@@ -298,10 +314,14 @@ def _describe(obj) -> str:
 
 def main(argv: list[str]) -> None:
     rfd, wfd = int(argv[1]), int(argv[2])
+    # Waiting in poll() and then reading wakes far faster than a blocking read() on some
+    # kernels and virtual machines (measured here: 7 us against 80 us a round trip).
+    os.set_blocking(rfd, False)
+    arenas = (Arena(int(argv[3])), Arena(int(argv[4]))) if len(argv) > 4 else (None, None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the checker
     faulthandler.enable(file=sys.stderr)
     os.environ.pop("PYTEST_XDIST_WORKER", None)
-    server = _Server(rfd, wfd)
+    server = _Server(rfd, wfd, arenas)
     spec, options = read_frame(rfd, trusted=True)
     try:
         description = server.load(spec, options)

@@ -1,9 +1,10 @@
 """What crosses the boundary between the checker and the implementation process.
 
 Messages are pickled with protocol 5; arrays above :data:`OUT_OF_BAND_BYTES` travel as
-out-of-band buffers, written to the pipe straight from the array's memory. A frame is an
-8-byte header (payload length, number of buffers), the payload, then each buffer with its
-own 8-byte length.
+out-of-band buffers. Each direction has an :class:`Arena`, a shared-memory segment the
+writer copies those buffers into (one copy, no pipe traffic), so the pipe only carries the
+small frame: a 24-byte header (payload length, number of buffers, where they are), the
+payload, then per buffer its place in the arena, or its length and bytes when it did not fit.
 
 The two directions are not trusted alike. The checker's messages are loaded by the
 implementation process with plain :func:`pickle.loads`. What the implementation process
@@ -26,8 +27,50 @@ from dataclasses import dataclass
 
 # Arrays at least this large are sent as out-of-band buffers (no copy into the pickle).
 OUT_OF_BAND_BYTES = 1 << 16
-_HEADER = struct.Struct("<QQ")
+_HEADER = struct.Struct("<QQQ")  # payload length, number of buffers, 1 if they are in the arena
 _LENGTH = struct.Struct("<Q")
+_PLACE = struct.Struct("<QQ")  # offset and length of a buffer in the arena
+ARENA_BYTES = 1 << 30  # address space of each arena; only pages written use memory
+
+
+class Arena:
+    """A shared-memory segment (a memfd) that one side writes and the other reads.
+
+    The writer lays a frame's buffers out from offset 0; the reader copies them out before
+    it answers, so the next frame may overwrite them. Both sides map the same fd.
+    """
+
+    def __init__(self, fd: int, size: int = ARENA_BYTES):
+        import mmap
+
+        self.fd, self.size = fd, size
+        self.map = mmap.mmap(fd, size)
+
+    @classmethod
+    def create(cls) -> Arena | None:
+        """A new arena, or None where memfds are missing (then buffers go through the pipe)."""
+        try:
+            fd = os.memfd_create("nncheck-arena", 0)
+            os.ftruncate(fd, ARENA_BYTES)
+            return cls(fd)
+        except (AttributeError, OSError):
+            return None
+
+    def put(self, raws: list[memoryview]) -> list[tuple[int, int]] | None:
+        """Copy ``raws`` in; their places, or None if they do not fit."""
+        places, offset = [], 0
+        for raw in raws:
+            if offset + raw.nbytes > self.size:
+                return None
+            self.map[offset:offset + raw.nbytes] = raw
+            places.append((offset, raw.nbytes))
+            offset += -(-raw.nbytes // 64) * 64
+        return places
+
+    def take(self, offset: int, length: int) -> bytearray:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise WireError(f"a buffer at {offset}+{length} lies outside the shared arena")
+        return bytearray(self.map[offset:offset + length])
 
 
 @dataclass(frozen=True)
@@ -108,30 +151,41 @@ def loads_from_implementation(payload: bytes, buffers: list[bytes]):
 
 # -------------------------------------------------------------------------- framing
 
-def write_frame(fd: int, message, deadline: float | None = None) -> None:
+def write_frame(fd: int, message, deadline: float | None = None, arena: Arena | None = None) -> None:
     """Write one message to ``fd``; with ``deadline`` (time.monotonic) never block past it.
 
-    The whole frame goes in one ``writev`` where the pipe takes it, so a small message
-    wakes the reader once.
+    Large buffers go into ``arena`` when given (and when they fit), else through the pipe.
+    A small frame goes in one ``writev``, so it wakes the reader once.
     """
     payload, buffers = dumps(message)
     raws = [b.raw() for b in buffers]
-    parts = [_HEADER.pack(len(payload), len(raws)) + payload]
-    for raw in raws:
-        parts += [_LENGTH.pack(raw.nbytes), raw]
+    places = arena.put(raws) if arena is not None and raws else None
+    head = _HEADER.pack(len(payload), len(raws), places is not None) + payload
+    if places is not None:
+        parts = [head + b"".join(_PLACE.pack(*p) for p in places)]
+    else:
+        parts = [head]
+        for raw in raws:
+            parts += [_LENGTH.pack(raw.nbytes), raw]
     _write_all(fd, [memoryview(p).cast("B") for p in parts], deadline)
 
 
 def read_frame(fd: int, deadline: float | None = None, *, trusted: bool,
-               max_bytes: int = 1 << 40):
+               max_bytes: int = 1 << 40, arena: Arena | None = None):
     """Read one message from ``fd``; ``trusted=False`` for replies of the implementation."""
-    size, count = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
-    if size > max_bytes or count > 1 << 20:
+    size, count, in_arena = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+    if size > max_bytes or count > 1 << 20 or in_arena > 1 or (in_arena and arena is None):
         raise WireError(f"the implementation process announced a reply of {size} bytes in "
-                        f"{count} buffers, over the limit")
+                        f"{count} buffers, which the checker does not read")
     payload = _read_exact(fd, size, deadline)
     buffers = []
     for _ in range(count):
+        if in_arena:
+            offset, length = _PLACE.unpack(_read_exact(fd, _PLACE.size, deadline))
+            if length > max_bytes:
+                raise WireError(f"the implementation process announced a buffer of {length} bytes")
+            buffers.append(arena.take(offset, length))
+            continue
         (length,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline))
         if length > max_bytes:
             raise WireError(f"the implementation process announced a buffer of {length} bytes")
