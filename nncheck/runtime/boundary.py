@@ -275,7 +275,7 @@ class ImplementationProcess:
                                     f"{limits.processes}); all of them were killed")
         rss = sum(m[2] for m in members) * _PAGE
         if rss > limits.memory:
-            self._fail("memory", f"{label}: the implementation used {rss / GiB:.1f} GiB of "
+            self._fail("memory", f"{label}: the implementation used {rss / GiB:.2f} GiB of "
                                  f"memory, over the limit of {limits.memory / GiB:g} GiB "
                                  "(--max-memory)")
         if self._cpu_start is not None:

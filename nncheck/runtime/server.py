@@ -33,6 +33,8 @@ from nncheck.runtime.probes import find_probes
 from nncheck.runtime.wire import Arena, Handle, read_frame, write_frame
 
 _PLAIN_SCALARS = (float, int, bool, str, type(None), complex, bytes)
+# numpy's own defaults: every implementation is called under the same error state.
+_NUMPY_DEFAULT_ERRORS = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
 _MAX_DESCRIPTION = 200
 
 
@@ -137,7 +139,8 @@ class _Server:
         kwargs = {k: self.resolve(v) for k, v in kwargs.items()}
         before = [_snapshot(a) for a in args], {k: _snapshot(v) for k, v in kwargs.items()}
         try:
-            result = fn(*args, **kwargs)
+            with np.errstate(**_NUMPY_DEFAULT_ERRORS):  # an import-time np.seterr changes nothing
+                result = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 -- KeyboardInterrupt/SystemExit included
             if os.getpid() != self.pid:
                 os._exit(0)
@@ -295,6 +298,8 @@ def _type_name(obj) -> str:
     kind = type(obj)
     module = getattr(kind, "__module__", "") or ""
     name = getattr(kind, "__qualname__", kind.__name__)
+    if module.startswith("nncheck_impl_"):  # a class of the user's file (adapters.module)
+        return f"{name} (from {module.removeprefix('nncheck_impl_').rsplit('_', 1)[0]}.py)"
     return f"{module}.{name}" if module and module != "builtins" else name
 
 
