@@ -7,7 +7,9 @@ merged data), ``matrix.md`` and, with jinja2, ``matrix.html``.
 
 A column is one report. Its label is the run's ``label`` (``NNCHECK_ENV_LABEL``, else
 tox's ``TOX_ENV_NAME``) or the implementation's name with the Python version, made unique.
-An invariant a report did not run is ``not-run`` in that column.
+An invariant a report did not run is ``not-run`` in that column. A report of an incomplete
+run (interrupted, or with invariants not run: see ``is_complete`` in nncheck/report/model.py)
+is marked ``complete: false`` in its column and never conforms.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import json
 from pathlib import Path
 
 from nncheck.contract import COMPONENTS
-from nncheck.report.model import component_status, load_report
+from nncheck.report.model import component_status, conforms, is_complete, load_report
 from nncheck.verdict import SEVERITY
 
-MATRIX_VERSION = "1.0"
+MATRIX_VERSION = "1.1"
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
@@ -58,7 +60,9 @@ def merge(reports: list[dict], sources: list[str] | None = None) -> dict:
             "label": label, "implementation": impl["name"], "version": impl.get("version", ""),
             "spec": impl["spec"], "python": report["environment"].get("python"),
             "profile": report["run"]["profile"], "seed": report["run"].get("seed"),
-            "conforms": summary["conforms"],
+            "conforms": conforms(report), "complete": is_complete(report),
+            "interrupted": report["run"].get("interrupted"),
+            "not_run": len(report.get("not_run") or []),
             "counts": {s: summary[s] for s in (*SEVERITY, "total")},
             "source": (sources or [""] * len(reports))[i],
         })
@@ -108,7 +112,7 @@ def render_matrix_markdown(matrix: dict) -> str:
         n = c["counts"]
         out.append(f"| {_md(c['label'])} | {_md(c['implementation'])} {_md(c['version'])} | "
                    f"{c['python']} | {c['profile']} | "
-                   f"{'conforms' if c['conforms'] else '**does not conform**'} | {n['passed']} | "
+                   f"{_column_verdict(c)} | {n['passed']} | "
                    f"{n['failed']} | {n['error']} | {n['not-implemented']} | {n['deviation']} |")
     out += ["", "| component | invariant | " + " | ".join(_md(c["label"]) for c in cols) + " |",
             "|---|---|" + "---|" * len(cols)]
@@ -119,6 +123,17 @@ def render_matrix_markdown(matrix: dict) -> str:
             out.append(f"| | {_md(inv['invariant'])} | "
                        + " | ".join(_MARK[s] for s in inv["statuses"]) + " |")
     return "\n".join(out) + "\n"
+
+
+def _column_verdict(column: dict) -> str:
+    """A column's verdict in matrix.md; an incomplete run says so and why."""
+    if column.get("complete", True):
+        return "conforms" if column["conforms"] else "**does not conform**"
+    why = [f"interrupted by {_md(column['interrupted'])}"] if column.get("interrupted") else []
+    why += [f"{column['not_run']} not run"] if column.get("not_run") else []
+    failing = column["counts"]["failed"] or column["counts"]["error"]
+    return ("**does not conform**, " if failing else "") + "**INCOMPLETE**" + (
+        f" ({'; '.join(why)})" if why else "")
 
 
 def _md(text) -> str:

@@ -15,7 +15,7 @@ import nncheck
 from nncheck.contract import COMPONENTS
 from nncheck.verdict import SEVERITY, STATUSES, Verdict
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 _ENV_PACKAGES = ("numpy", "scipy", "hypothesis", "autograd", "pytest")
 # Reported only when installed: the ecosystems adapters wrap and the report's renderers.
 _OPTIONAL_PACKAGES = ("torch", "jax", "flax", "optax", "keras", "tensorflow", "scikit-learn",
@@ -50,19 +50,28 @@ def run_label() -> str | None:
 def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile: str,
                  seed: int | None, duration_s: float, conventions: dict | None = None,
                  measurements: list | None = None, workers: int | None = None,
-                 phases_s: dict[str, float] | None = None) -> dict:
+                 phases_s: dict[str, float] | None = None,
+                 not_run: list[dict] | None = None, interrupted: str | None = None) -> dict:
     """The report dict: run facts, summary counts and one entry per component.
 
     ``workers`` (pytest-xdist processes; 0 = in-process) and ``phases_s`` (seconds per
     phase of the run, see docs/report-schema.md) are recorded when given.
+
+    An incomplete run passes ``not_run`` (the invariants it did not get to, each
+    ``{"component", "invariant", "test_id"}``) and/or ``interrupted`` (why it stopped, e.g.
+    ``"SIGINT"``): the report then says ``summary.complete: false`` and never conforms.
     """
+    not_run = [{"component": str(item["component"]), "invariant": str(item["invariant"]),
+                "test_id": str(item.get("test_id", ""))} for item in not_run or []]
     by_component: dict[str, list[Verdict]] = {}
     for v in sorted(verdicts, key=lambda v: (list(COMPONENTS).index(v.component), v.invariant)):
         by_component.setdefault(v.component, []).append(v)
     counts = Counter(v.status for v in verdicts)
     summary = {status: counts.get(status, 0) for status in STATUSES}
     summary["total"] = len(verdicts)
-    summary["conforms"] = summary["failed"] == 0 and summary["error"] == 0
+    summary["complete"] = not not_run and interrupted is None
+    summary["not_run"] = len(not_run)
+    summary["conforms"] = summary["complete"] and summary["failed"] == 0 and summary["error"] == 0
     summary["unchecked_components"] = [c for c in COMPONENTS if c not in by_component]
     components = []
     for name, items in by_component.items():
@@ -84,6 +93,7 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
             "seed": int(seed) if isinstance(seed, str) and seed.isdigit() else seed,
             "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "duration_s": round(duration_s, 2),
+            "interrupted": None if interrupted is None else str(interrupted),
             **({} if workers is None else {"workers": workers}),
             **({} if phases_s is None else
                {"phases_s": {name: round(seconds, 2) for name, seconds in phases_s.items()}}),
@@ -91,8 +101,48 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
         "environment": environment(),
         "summary": summary,
         "components": components,
+        "not_run": not_run,
         "measurements": list(measurements or []),
     }
+
+
+def is_complete(report: dict) -> bool:
+    """Whether every invariant of the run ran: reports older than schema 1.3 lack the
+    fields and were complete (an interrupted run then wrote no report at all)."""
+    return bool(report["summary"].get("complete", True) and not report.get("not_run")
+                and not report["run"].get("interrupted"))
+
+
+def conforms(report: dict) -> bool:
+    """The verdict to show: ``summary.conforms``, and never for an incomplete run."""
+    return bool(report["summary"]["conforms"]) and is_complete(report)
+
+
+def incomplete_lines(report: dict, limit: int | None = 40) -> list[str]:
+    """Why ``report`` is incomplete, as short lines (none when it is complete); see
+    :func:`describe_incomplete`."""
+    if is_complete(report):
+        return []
+    return describe_incomplete(report["run"].get("interrupted"), report.get("not_run") or [],
+                               limit)
+
+
+def describe_incomplete(interrupted: str | None, not_run: list[dict],
+                        limit: int | None = 40) -> list[str]:
+    """``INCOMPLETE: interrupted by X; N invariant(s) not run``, then one indented
+    ``not run: component: inv, inv`` line per component; past ``limit`` invariants
+    (None: no limit) only a count of the rest."""
+    parts = ([f"interrupted by {interrupted}"] if interrupted else []) + (
+        [f"{len(not_run)} invariant(s) not run"] if not_run else [])
+    lines = ["INCOMPLETE: " + ("; ".join(parts) or "the run did not finish")]
+    shown = not_run if limit is None else not_run[:limit]
+    grouped: dict[str, list[str]] = {}
+    for item in shown:
+        grouped.setdefault(item["component"], []).append(item["invariant"])
+    lines += [f"  not run: {name}: {', '.join(names)}" for name, names in grouped.items()]
+    if len(shown) < len(not_run):
+        lines.append(f"  ... and {len(not_run) - len(shown)} more (listed in report.json)")
+    return lines
 
 
 def write_report(report: dict, directory: str | Path) -> Path:
