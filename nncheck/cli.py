@@ -271,30 +271,45 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """``nncheck report merge`` / ``render``: the output folder is checked before any work,
+    and its files are replaced all together (nncheck/report/files.py)."""
+    from nncheck.report.files import check_report_dir_writable, commit_files, note
+
     if args.report_command == "merge":
         from nncheck.report.merge import write_matrix
 
+        check_report_dir_writable(args.output)
         try:
             written = write_matrix(args.reports, args.output)
         except (FileNotFoundError, ValueError, KeyError) as exc:
             raise UsageError(exc.args[0] if exc.args else str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         for path in written.values():
             print(path)
         if "html" not in written:
-            print("nncheck: note: matrix.html needs jinja2 (pip install 'nncheck[report]')",
-                  file=sys.stderr)
+            note("matrix.html not written: it needs jinja2 (pip install 'nncheck[report]')")
         return EXIT_CONFORMS
     from nncheck.report.markdown import render_markdown
-    from nncheck.report.model import write_html
+    from nncheck.report.model import HTML_SKIPPED, render_html_or_none
 
     path, report = _load_report_arg(args.report)
     out = Path(args.output) if args.output else path.parent
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    check_report_dir_writable(out)
+    page = render_html_or_none(report)
+    try:
+        commit_files({"report.md": render_markdown(report), "report.html": page}, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(out / "report.md")
-    if write_html(report, out / "report.html"):
+    if page is None:
+        note(HTML_SKIPPED)
+    else:
         print(out / "report.html")
     return EXIT_CONFORMS
+
+
+
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """``nncheck gradcheck``: one gradient check from the command line (see docs/gradcheck.md)."""
     import numpy as np

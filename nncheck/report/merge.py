@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from nncheck.contract import COMPONENTS
+from nncheck.report.files import TMP_PREFIX, commit_files
 from nncheck.report.model import component_status, conforms, is_complete, load_report
 from nncheck.verdict import SEVERITY
 
@@ -28,8 +29,9 @@ def find_reports(paths: list[str | Path]) -> list[Path]:
     """The report.json files named, or found under the folders named, in a stable order."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            found += sorted(path.rglob("report.json"))
+        if path.is_dir():  # not the temporary folders of an unfinished write (files.py)
+            found += sorted(p for p in path.rglob("report.json")
+                            if not any(part.startswith(TMP_PREFIX) for part in p.parts))
         elif path.is_file():
             found.append(path)
         else:
@@ -141,21 +143,22 @@ def _md(text) -> str:
 
 
 def write_matrix(paths: list[str | Path], out_dir: str | Path) -> dict[str, Path]:
-    """Merge the reports found at ``paths`` and write the matrix files into ``out_dir``."""
+    """Merge the reports found at ``paths`` and write matrix.json, matrix.md and (with
+    jinja2; else a stale one is removed) matrix.html into ``out_dir``, all or none
+    (``commit_files`` in nncheck/report/files.py). Returns the paths written, by format."""
+    from nncheck.report.html import render_matrix_html
+
     files = find_reports(paths)
     reports = [load_report(p) for p in files]
     matrix = merge(reports, [str(p) for p in files])
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {"json": out / "matrix.json", "md": out / "matrix.md"}
-    written["json"].write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
-    written["md"].write_text(render_matrix_markdown(matrix), encoding="utf-8")
-    from nncheck.report.html import render_matrix_html
-
     try:
         page = render_matrix_html(matrix)
-    except ImportError:  # jinja2 (the report extra) is missing
-        return written
-    written["html"] = out / "matrix.html"
-    written["html"].write_text(page, encoding="utf-8")
-    return written
+    except ImportError as exc:  # jinja2 (the report extra) is missing
+        if exc.name not in ("jinja2", "markupsafe"):
+            raise
+        page = None
+    commit_files({"matrix.md": render_matrix_markdown(matrix), "matrix.html": page,
+                  "matrix.json": json.dumps(matrix, indent=2) + "\n"}, out_dir)
+    out = Path(out_dir)
+    written = {"json": out / "matrix.json", "md": out / "matrix.md"}
+    return written if page is None else {**written, "html": out / "matrix.html"}

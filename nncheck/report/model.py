@@ -146,36 +146,49 @@ def describe_incomplete(interrupted: str | None, not_run: list[dict],
 
 
 def write_report(report: dict, directory: str | Path) -> Path:
-    """Write report.json, report.md and (with jinja2) report.html into ``directory``.
+    """Write report.json, report.md and (with jinja2) report.html into ``directory``, all
+    three or none (``commit_files`` in nncheck/report/files.py): an interruption or a
+    failure while rendering or writing leaves the previous report as it was.
 
-    Without jinja2 (the ``report`` extra) report.html is skipped with a warning; the JSON
-    and markdown are always written.
+    Without jinja2 (the ``report`` extra) report.html is not written, a stale one is
+    removed, and a one-line note goes to stderr. Returns the path of report.json.
     """
+    from nncheck.report.files import commit_files, note
     from nncheck.report.markdown import render_markdown
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "report.json"
-    path.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    (directory / "report.md").write_text(render_markdown(report), encoding="utf-8")
-    write_html(report, directory / "report.html")
-    return path
+    page = render_html_or_none(report)
+    commit_files({"report.md": render_markdown(report), "report.html": page,
+                  "report.json": json.dumps(report, indent=2, allow_nan=False) + "\n"},
+                 directory)
+    if page is None:
+        note(HTML_SKIPPED)
+    return directory / "report.json"
 
 
-def write_html(report: dict, path: str | Path) -> bool:
-    """Render report.html if jinja2 is installed; warn and return False otherwise."""
-    import warnings
+HTML_SKIPPED = "report.html not written: it needs jinja2 (pip install 'nncheck[report]')"
 
+
+def render_html_or_none(report: dict) -> str | None:
+    """report.html's text, or None when jinja2 (the ``report`` extra) is missing."""
     from nncheck.report.html import render_html
 
     try:
-        page = render_html(report)
-    except ImportError as exc:  # jinja2 (the report extra) is missing
-        warnings.warn(f"nncheck: report.html skipped ({exc}); install 'nncheck[report]'",
-                      stacklevel=2)
-        return False
-    Path(path).write_text(page, encoding="utf-8")
-    return True
+        return render_html(report)
+    except ImportError as exc:
+        if exc.name not in ("jinja2", "markupsafe"):
+            raise
+        return None
+
+
+def write_html(report: dict, path: str | Path) -> bool:
+    """Render report.html to ``path`` if jinja2 is installed; return False otherwise."""
+    from nncheck.report.files import commit_files
+
+    page = render_html_or_none(report)
+    if page is not None:
+        commit_files({Path(path).name: page}, Path(path).parent)
+    return page is not None
 
 
 def load_report(path: str | Path) -> dict:
