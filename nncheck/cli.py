@@ -131,22 +131,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
-        if args.command == "check":
-            return cmd_check(args)
-        if args.command == "repro":
-            return cmd_repro(args)
-        if args.command == "report":
-            return cmd_report(args)
-        if args.command == "gradcheck":
-            return cmd_gradcheck(args)
-        if args.command == "template":
-            return cmd_template(args)
-        return cmd_list(args)
+        code = _dispatch(argv)
+        sys.stdout.flush()  # here, so that a closed pipe is seen below, not at exit
+        return code
     except UsageError as exc:
         print(f"nncheck: error: {exc}".replace("nncheck: error: nncheck", "nncheck"),
               file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of stdout went away (``nncheck list | head -1``): end quietly, with what
+        # is left of the output going to devnull so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CONFORMS
+
+
+def _dispatch(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return cmd_check(args)
+    if args.command == "repro":
+        return cmd_repro(args)
+    if args.command == "report":
+        return cmd_report(args)
+    if args.command == "gradcheck":
+        return cmd_gradcheck(args)
+    if args.command == "template":
+        return cmd_template(args)
+    return cmd_list(args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -242,14 +253,18 @@ def _load_report_arg(text: str) -> tuple[Path, dict]:
         raise UsageError(f"no such report: {path}")
     try:
         return path, load_report(path)
-    except (ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError
-        raise UsageError(f"{path}: not a readable nncheck report ({exc})") from None
+    except ValueError as exc:  # NotAReport: one line that names the file
+        raise UsageError(str(exc)) from None
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
     from nncheck.report.repro import failures, find_failure, repro_script
 
     _, report = _load_report_arg(args.report)
+    if args.output:
+        from nncheck.report.files import check_output_file_writable
+
+        check_output_file_writable(args.output)
     if args.failure is None:
         found = failures(report)
         if not found:
@@ -263,7 +278,10 @@ def cmd_repro(args: argparse.Namespace) -> int:
     except LookupError as exc:
         raise UsageError(exc.args[0]) from None
     if args.output:
-        Path(args.output).write_text(script, encoding="utf-8")
+        try:
+            Path(args.output).write_text(script, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {args.output}; run it with: python {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(script)
@@ -312,12 +330,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """``nncheck gradcheck``: one gradient check from the command line (see docs/gradcheck.md)."""
+    import math
+
     import numpy as np
 
     from nncheck import gradcheck as gc
 
     if (args.rtol is None) != (args.atol is None):
         raise UsageError("--rtol and --atol go together: give both or neither")
+    try:
+        gc.tolerances(args.rtol, args.atol, args.mode)
+    except ValueError:
+        raise UsageError(f"--rtol and --atol must be finite numbers >= 0, got "
+                         f"{args.rtol} and {args.atol}") from None
     if args.directions < 1 or not np.isfinite(args.scale) or args.scale <= 0:
         raise UsageError("--directions must be >= 1 and --scale a positive number")
     try:
@@ -329,14 +354,20 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     kwargs = {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     fn = gc.load_target(args.function)
     backward = gc.load_target(args.backward) if args.backward else None
-    rng = np.random.default_rng(args.seed)
-    inputs = {}
+    shapes = {}
     for j, text in enumerate(args.shape):
         name, sep, dims = text.rpartition("=")
         name = name.strip() if sep else f"input{j}"
-        if name in inputs:
+        if name in shapes:
             raise UsageError(f"two inputs are named {name!r}")
-        inputs[name] = rng.standard_normal(gc.parse_shape(dims)) * args.scale
+        shapes[name] = gc.parse_shape(dims)
+    if sum(math.prod(shape) for shape in shapes.values()) > gc.MAX_ELEMENTS:
+        raise UsageError(f"the --shape inputs have more than {gc.MAX_ELEMENTS:,} elements "
+                         "together, more than fit in memory")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    rng = np.random.default_rng(args.seed)
+    inputs = {name: rng.standard_normal(shape) * args.scale for name, shape in shapes.items()}
     tol = {} if args.rtol is None else {"rtol": args.rtol, "atol": args.atol}
     opts = dict(name=args.function, mode=args.mode, directions=args.directions, seed=args.seed,
                 raise_on_failure=False, **tol)

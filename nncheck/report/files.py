@@ -107,7 +107,7 @@ def check_output_file_writable(path: str | Path) -> None:
 
 def _reason(exc: OSError) -> str:
     """An OSError in a few words, without the path it names (the caller names it)."""
-    if isinstance(exc, NotADirectoryError):
+    if isinstance(exc, (NotADirectoryError, FileExistsError)):  # from mkdir(exist_ok=True)
         return "part of the path is a file, not a folder"
     return exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
 

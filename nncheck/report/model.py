@@ -191,13 +191,95 @@ def write_html(report: dict, path: str | Path) -> bool:
     return page is not None
 
 
+class NotAReport(ValueError):
+    """A file that :func:`load_report` cannot read as an nncheck report; the message is
+    one line and names the file."""
+
+
 def load_report(path: str | Path) -> dict:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """The report dict in ``path``, checked by :func:`check_report` (NotAReport if not)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise NotAReport(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise NotAReport(f"{path}: not an nncheck report (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise NotAReport(f"{path}: not an nncheck report (not JSON: {exc})") from None
+    except RecursionError:
+        raise NotAReport(f"{path}: not an nncheck report (JSON nested too deeply)") from None
+    check_report(data, str(path))
+    return data
+
+
+_ANY = object  # a field that must be present, whatever its type
+_NUMBER = (int, float)
+# What the readers (renderers, ``nncheck report merge``, ``nncheck repro``) rely on in every
+# 1.x report; fields added by a minor version are checked only when present (_OPTIONAL).
+_SHAPE = {
+    "": {"implementation": dict, "run": dict, "environment": dict, "summary": dict,
+         "components": list},
+    "implementation": {"name": str, "spec": str},
+    "run": {"profile": str, "seed": _ANY, "finished": str, "duration_s": _NUMBER},
+    "environment": {"python": str, "platform": str, "packages": dict},
+    "summary": {**dict.fromkeys(STATUSES, int), "total": int, "conforms": bool,
+                "unchecked_components": list},
+    "component": {"name": str, "status": str, "invariants": list},
+    "verdict": {"component": str, "invariant": str, "status": str, "test_id": str,
+                "description": str, "message": str, "counterexample": str, "reproduce": str},
+    "not_run": {"component": str, "invariant": str},
+}
+_OPTIONAL = {"": {"not_run": list}, "run": {"interrupted": (str, type(None))},
+             "summary": {"complete": bool, "not_run": int}}
+
+
+def check_report(data, where: str = "report") -> None:
+    """Raise :class:`NotAReport` unless ``data`` is an nncheck report of this major schema
+    version with the fields every reader uses (not a full schema check: that is
+    :func:`validate_report`, which needs jsonschema)."""
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise NotAReport(f"{where}: not an nncheck report (no schema_version)")
     major = str(data.get("schema_version", "")).split(".")[0]
     if major != SCHEMA_VERSION.split(".")[0]:
-        raise ValueError(f"{path}: report schema {data.get('schema_version')!r} is not "
+        raise NotAReport(f"{where}: report schema {data.get('schema_version')!r} is not "
                          f"compatible with {SCHEMA_VERSION}")
-    return data
+    for value, kind, at in _parts(data):
+        problem = _shape_problem(value, kind, at)
+        if problem:
+            raise NotAReport(f"{where}: not an nncheck report ({problem})")
+
+
+def _parts(report: dict):
+    """(value, kind of _SHAPE, where) for every checked part of ``report``, outside in; lazy,
+    so a part is reached only once its container has passed."""
+    yield report, "", ""
+    for part in ("implementation", "run", "environment", "summary"):
+        yield report[part], part, part
+    for i, comp in enumerate(report["components"]):
+        yield comp, "component", f"components[{i}]"
+        for j, verdict in enumerate(comp["invariants"]):
+            yield verdict, "verdict", f"components[{i}].invariants[{j}]"
+    for i, item in enumerate(report.get("not_run") or []):
+        yield item, "not_run", f"not_run[{i}]"
+
+
+def _shape_problem(value, kind: str, where: str) -> str | None:
+    """What is wrong with ``value`` as a ``kind`` of _SHAPE (at ``where``), or None."""
+    if not isinstance(value, dict):
+        return f"{where or 'the top level'} is not an object"
+    prefix = f"{where}." if where else ""
+    for key, types in _SHAPE[kind].items():
+        if key not in value:
+            return f"{prefix}{key} is missing"
+        if not isinstance(value[key], types):
+            return f"{prefix}{key} has the wrong type"
+    for key, types in _OPTIONAL.get(kind, {}).items():
+        if key in value and not isinstance(value[key], types):
+            return f"{prefix}{key} has the wrong type"
+    if "status" in _SHAPE[kind] and value["status"] not in STATUSES:
+        return f"{prefix}status {value['status'][:40]!r} is not one of {', '.join(STATUSES)}"
+    return None
 
 
 def schema() -> dict:
