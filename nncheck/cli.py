@@ -142,29 +142,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
-        if args.command == "check":
-            return cmd_check(args)
-        if args.command == "repro":
-            return cmd_repro(args)
-        if args.command == "report":
-            return cmd_report(args)
-        if args.command == "gradcheck":
-            return cmd_gradcheck(args)
-        if args.command == "template":
-            return cmd_template(args)
-        return cmd_list(args)
+        code = _dispatch(argv)
+        sys.stdout.flush()  # here, so that a closed pipe is seen below, not at exit
+        return code
     except UsageError as exc:
         print(f"nncheck: error: {exc}".replace("nncheck: error: nncheck", "nncheck"),
               file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of stdout went away (``nncheck list | head -1``): end quietly, with what
+        # is left of the output going to devnull so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CONFORMS
+
+
+def _dispatch(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return cmd_check(args)
+    if args.command == "repro":
+        return cmd_repro(args)
+    if args.command == "report":
+        return cmd_report(args)
+    if args.command == "gradcheck":
+        return cmd_gradcheck(args)
+    if args.command == "template":
+        return cmd_template(args)
+    return cmd_list(args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """``nncheck check``: validate everything, load the implementation in its own process,
     run the suite, and exit 0 only for a complete run that conforms."""
     from nncheck.adapters import parse_convention_pairs
-    from nncheck.report.model import check_report_dir_writable
+    from nncheck.report.files import check_report_dir_writable
     from nncheck.runtime.boundary import GiB, Limits, connect
 
     if args.profile not in suite.PROFILES:  # a default from NNCHECK_PROFILE is not checked by argparse
@@ -194,9 +205,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     with _interruptible() as interrupted:
         code, report = api.run_pytest(pytest_args, report_dir)
     if interrupted or code == EXIT_PYTEST_INTERRUPTED:
+        from nncheck.plugin import INTERRUPTED_FOLDER
+
         signame = interrupted.get("signal", "SIGINT")
-        print(f"nncheck: interrupted by {signame}; the report (if written) says which invariants "
-              "were not run", file=sys.stderr)
+        partial = report_dir / INTERRUPTED_FOLDER / "report.json"
+        where = (f"what was checked is in {partial}" if partial.exists()
+                 else "no invariant had finished")
+        print(f"nncheck: interrupted by {signame}: {where}; the previous report in {report_dir} "
+              "is left as it was", file=sys.stderr)
         return 128 + int(getattr(signal, signame))
     if code == 4:  # pytest's usage error: its message is already printed
         return EXIT_USAGE
@@ -306,14 +322,18 @@ def _load_report_arg(text: str) -> tuple[Path, dict]:
         raise UsageError(f"no such report: {path}")
     try:
         return path, load_report(path)
-    except (ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError
-        raise UsageError(f"{path}: not a readable nncheck report ({exc})") from None
+    except ValueError as exc:  # NotAReport: one line that names the file
+        raise UsageError(str(exc)) from None
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
     from nncheck.report.repro import failures, find_failure, repro_script
 
     _, report = _load_report_arg(args.report)
+    if args.output:
+        from nncheck.report.files import check_output_file_writable
+
+        check_output_file_writable(args.output)
     if args.failure is None:
         found = failures(report)
         if not found:
@@ -327,7 +347,10 @@ def cmd_repro(args: argparse.Namespace) -> int:
     except LookupError as exc:
         raise UsageError(exc.args[0]) from None
     if args.output:
-        Path(args.output).write_text(script, encoding="utf-8")
+        try:
+            Path(args.output).write_text(script, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {args.output}; run it with: python {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(script)
@@ -335,38 +358,60 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """``nncheck report merge`` / ``render``: the output folder is checked before any work,
+    and its files are replaced all together (nncheck/report/files.py)."""
+    from nncheck.report.files import check_report_dir_writable, commit_files, note
+
     if args.report_command == "merge":
         from nncheck.report.merge import write_matrix
 
+        check_report_dir_writable(args.output)
         try:
             written = write_matrix(args.reports, args.output)
         except (FileNotFoundError, ValueError, KeyError) as exc:
             raise UsageError(exc.args[0] if exc.args else str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         for path in written.values():
             print(path)
         if "html" not in written:
-            print("nncheck: note: matrix.html needs jinja2 (pip install 'nncheck[report]')",
-                  file=sys.stderr)
+            note("matrix.html not written: it needs jinja2 (pip install 'nncheck[report]')")
         return EXIT_CONFORMS
     from nncheck.report.markdown import render_markdown
-    from nncheck.report.model import write_html
+    from nncheck.report.model import HTML_SKIPPED, render_html_or_none
 
     path, report = _load_report_arg(args.report)
     out = Path(args.output) if args.output else path.parent
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    check_report_dir_writable(out)
+    page = render_html_or_none(report)
+    try:
+        commit_files({"report.md": render_markdown(report), "report.html": page}, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(out / "report.md")
-    if write_html(report, out / "report.html"):
+    if page is None:
+        note(HTML_SKIPPED)
+    else:
         print(out / "report.html")
     return EXIT_CONFORMS
+
+
+
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """``nncheck gradcheck``: one gradient check from the command line (see docs/gradcheck.md)."""
+    import math
+
     import numpy as np
 
     from nncheck import gradcheck as gc
 
     if (args.rtol is None) != (args.atol is None):
         raise UsageError("--rtol and --atol go together: give both or neither")
+    try:
+        gc.tolerances(args.rtol, args.atol, args.mode)
+    except ValueError:
+        raise UsageError(f"--rtol and --atol must be finite numbers >= 0, got "
+                         f"{args.rtol} and {args.atol}") from None
     if args.directions < 1 or not np.isfinite(args.scale) or args.scale <= 0:
         raise UsageError("--directions must be >= 1 and --scale a positive number")
     try:
@@ -378,14 +423,20 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     kwargs = {k: np.asarray(v) if isinstance(v, list) else v for k, v in kwargs.items()}
     fn = gc.load_target(args.function)
     backward = gc.load_target(args.backward) if args.backward else None
-    rng = np.random.default_rng(args.seed)
-    inputs = {}
+    shapes = {}
     for j, text in enumerate(args.shape):
         name, sep, dims = text.rpartition("=")
         name = name.strip() if sep else f"input{j}"
-        if name in inputs:
+        if name in shapes:
             raise UsageError(f"two inputs are named {name!r}")
-        inputs[name] = rng.standard_normal(gc.parse_shape(dims)) * args.scale
+        shapes[name] = gc.parse_shape(dims)
+    if sum(math.prod(shape) for shape in shapes.values()) > gc.MAX_ELEMENTS:
+        raise UsageError(f"the --shape inputs have more than {gc.MAX_ELEMENTS:,} elements "
+                         "together, more than fit in memory")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    rng = np.random.default_rng(args.seed)
+    inputs = {name: rng.standard_normal(shape) * args.scale for name, shape in shapes.items()}
     tol = {} if args.rtol is None else {"rtol": args.rtol, "atol": args.atol}
     opts = dict(name=args.function, mode=args.mode, directions=args.directions, seed=args.seed,
                 raise_on_failure=False, **tol)

@@ -39,6 +39,7 @@ reports them as *failed*. Exceptions raised by the function under test propagate
 
 from __future__ import annotations
 
+import math
 import random
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -437,8 +438,9 @@ def tolerances(rtol: float | None, atol: float | None, mode: str = "auto") -> tu
         rtol = COMPLEX_RTOL if complex_mode else DEFAULT_RTOL
     if atol is None:
         atol = COMPLEX_ATOL if complex_mode else DEFAULT_ATOL
-    if not (rtol >= 0 and atol >= 0):
-        raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+    if not (0 <= rtol < math.inf and 0 <= atol < math.inf):  # NaN fails both
+        raise ValueError(f"rtol and atol must be finite numbers >= 0, got rtol={rtol}, "
+                         f"atol={atol}")
     return float(rtol), float(atol)
 
 
@@ -1089,14 +1091,23 @@ def load_target(spec: str) -> Callable:
     return fn
 
 
-def parse_shape(text: str) -> tuple[int, ...]:
-    """``"4,3"`` -> (4, 3); ``"name=4,3"`` is accepted by the caller; UsageError otherwise."""
+MAX_ELEMENTS = 10**8  # 800 MB of float64 per input: the most ``nncheck gradcheck`` draws
+
+
+def parse_shape(text: str, max_elements: int = MAX_ELEMENTS) -> tuple[int, ...]:
+    """``"4,3"`` (or ``"4x3"``) -> (4, 3); ``"name=4,3"`` is accepted by the caller.
+
+    UsageError unless every dimension is a positive integer and the shape has at most
+    ``max_elements`` elements (checked before anything is allocated)."""
     from nncheck.errors import UsageError
 
-    try:
-        shape = tuple(int(p) for p in text.replace("x", ",").split(",") if p.strip())
-    except ValueError:
-        raise UsageError(f"--shape takes comma-separated positive integers, got {text!r}") from None
-    if not shape or any(n <= 0 for n in shape):
+    parts = text.replace("x", ",").split(",")
+    if not text.strip() or not all(p.strip().isdecimal() for p in parts):
         raise UsageError(f"--shape takes comma-separated positive integers, got {text!r}")
+    shape = tuple(int(p) for p in parts)
+    if any(n <= 0 for n in shape):
+        raise UsageError(f"--shape takes comma-separated positive integers, got {text!r}")
+    if math.prod(shape) > max_elements:
+        raise UsageError(f"--shape {text} has {math.prod(shape):.3g} elements; at most "
+                         f"{max_elements:,} fit in memory")
     return shape

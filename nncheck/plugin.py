@@ -48,6 +48,7 @@ class Run:
         self.limits = _limits(config)
         self.collected: dict[str, tuple[str, str]] = {}  # nodeid -> (component, invariant)
         self.interrupted: str | None = None
+        self.written_to: str | None = None  # the folder this run's report went to
         self.started = time.time()
         self._clock_start = time.monotonic()
         self._last_property_at: float | None = None  # when the last property ended
@@ -123,7 +124,15 @@ class Run:
                                   workers=_workers(session.config),
                                   phases_s=self._phases(properties_done),
                                   not_run=not_run, interrupted=self.interrupted)
-            write_report(report, self.report_dir)
+            self.written_to = self.report_folder()
+            write_report(report, self.written_to)
+
+    def report_folder(self) -> str:
+        """Where this run's report goes: an interrupted run keeps the previous report and
+        writes its own into the ``interrupted`` folder beside it."""
+        if self.interrupted:
+            return os.path.join(self.report_dir, INTERRUPTED_FOLDER)
+        return self.report_dir
 
     def not_run(self) -> list[dict]:
         """The collected invariants that ended without a verdict (interrupted, lost)."""
@@ -153,15 +162,18 @@ class Run:
                 "measurements": time.monotonic() - properties_done}
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.verdicts:
+        if not self.verdicts and not self.collected:
             return
         from nncheck.report.text import summary_lines
 
         terminalreporter.section("nncheck conformance")
-        for line in summary_lines(self.verdicts, self.implementation):
+        worker = hasattr(self.config, "workerinput")
+        for line in summary_lines(self.verdicts, self.implementation,
+                                  not_run=None if worker else self.not_run(),
+                                  interrupted=self.interrupted):
             terminalreporter.write_line(line)
-        if self.report_dir and not hasattr(self.config, "workerinput"):
-            terminalreporter.write_line(f"report: {os.path.join(self.report_dir, 'report.json')}")
+        if self.written_to and not worker:
+            terminalreporter.write_line(f"report: {os.path.join(self.written_to, 'report.json')}")
 
     @property
     def implementation(self):
@@ -483,6 +495,9 @@ def _limits(config: pytest.Config):
     except UsageError as exc:
         raise pytest.UsageError(f"nncheck: {exc}") from None
 
+
+# The folder inside --nncheck-report where an interrupted run writes its report.
+INTERRUPTED_FOLDER = "interrupted"
 
 # Set by the nncheck command's signal handlers: which signal interrupted the run.
 INTERRUPTED_BY: dict[str, str] = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from nncheck.cli import main
-from nncheck.report.model import validate_report
+from nncheck.report.model import SCHEMA_VERSION, validate_report
 from nncheck.report.repro import failures
 
 BROKEN = Path(__file__).parent / "mutants" / "svm_without_max.py"
@@ -44,7 +44,7 @@ def run(tmp_path_factory):
 def test_report_validates_against_the_schema(run):
     report, _ = run
     validate_report(report)
-    assert report["schema_version"] == "1.2" and report["run"]["seed"] == 0
+    assert report["schema_version"] == SCHEMA_VERSION and report["run"]["seed"] == 0
 
 
 def test_the_report_says_where_the_time_went(run):

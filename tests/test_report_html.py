@@ -154,18 +154,30 @@ def test_without_matplotlib_the_page_says_so(mixed, monkeypatch):
     assert "<img" not in page
 
 
-def test_without_jinja2_report_html_is_skipped_with_a_warning(mixed, monkeypatch, tmp_path):
+def test_without_jinja2_report_html_is_skipped_with_a_one_line_note(mixed, monkeypatch, tmp_path,
+                                                                   capsys):
+    """No warning (with a site-packages path); a stale report.html is removed, so the
+    folder never holds a page that disagrees with report.json."""
+    import warnings
+
     from nncheck.report import html as html_module
 
     report, _ = mixed
+    (tmp_path / "report.html").write_text("stale")
     html_module.environment.cache_clear()
     monkeypatch.setitem(sys.modules, "jinja2", None)
     try:
-        with pytest.warns(UserWarning, match="report.html skipped"):
-            assert write_html(report, tmp_path / "report.html") is False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert write_html(report, tmp_path / "other.html") is False
+            write_report(report, tmp_path)
     finally:
         html_module.environment.cache_clear()
-    assert not (tmp_path / "report.html").exists()
+    assert not (tmp_path / "other.html").exists() and not (tmp_path / "report.html").exists()
+    assert (tmp_path / "report.json").exists() and (tmp_path / "report.md").exists()
+    err = capsys.readouterr().err
+    assert err == "nncheck: note: report.html not written: it needs jinja2 " \
+                  "(pip install 'nncheck[report]')\n"
 
 
 def test_error_counterexample_replays_the_raise(mixed, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from nncheck.cli import main
 from nncheck.implementation import Implementation
-from nncheck.report.merge import merge
+from nncheck.report.merge import MATRIX_VERSION, merge
 from nncheck.report.model import build_report, validate_report, write_report
 from nncheck.verdict import Verdict
 
@@ -67,7 +67,7 @@ def test_merge_command_finds_reports_in_folders_and_writes_md_html_json(reports,
     page = (out / "matrix.html").read_text()
     assert "<b>" not in page and "&lt;b&gt;failed&lt;/b&gt;" in page  # messages escaped
     assert page.count("chip st-failed") >= 2 and "DOES NOT CONFORM" in page
-    assert json.loads((out / "matrix.json").read_text())["matrix_version"] == "1.0"
+    assert json.loads((out / "matrix.json").read_text())["matrix_version"] == MATRIX_VERSION
 
 
 def test_duplicate_labels_are_made_unique(reports):

@@ -55,6 +55,7 @@ def _grid(report: dict) -> list[dict]:
 
 def render_html(report: dict) -> str:
     """report.html for one report dict (see docs/report-schema.md)."""
+    from nncheck.report.model import conforms, incomplete_lines
     from nncheck.report.plots import matplotlib_available, render
     from nncheck.report.repro import failures
 
@@ -68,6 +69,7 @@ def render_html(report: dict) -> str:
         report=report, statuses=STATUSES, sections=_grid(report), failures=problems,
         figures=render(measurements), matplotlib=matplotlib_available(),
         measurement_errors=[m for m in measurements if "error" in m],
+        conforms=conforms(report), incomplete=incomplete_lines(report, limit=None),
     )
 
 

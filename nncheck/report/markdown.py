@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nncheck.report.model import conforms, incomplete_lines
 from nncheck.verdict import STATUSES
 
 _MARK = {"passed": "passed", "failed": "**FAILED**", "error": "**ERROR**",
@@ -22,16 +23,38 @@ def _timing(run: dict) -> str:
     return f" ({where}; {phases})"
 
 
+def _verdict(report: dict) -> str:
+    """The verdict of the first line; an incomplete run has none unless something failed."""
+    if conforms(report):
+        return "conforms to the nncheck contract"
+    failing = report["summary"]["failed"] or report["summary"]["error"]
+    if not incomplete_lines(report):
+        return "does NOT conform to the nncheck contract"
+    return ("does NOT conform to the nncheck contract, and the run is **INCOMPLETE**" if failing
+            else "was **NOT fully checked** against the nncheck contract: the run is "
+                 "**INCOMPLETE**, so there is no verdict")
+
+
+def _incomplete_section(report: dict) -> list[str]:
+    """The INCOMPLETE banner and the invariants not run, one line per component."""
+    lines = incomplete_lines(report, limit=None)
+    if not lines:
+        return []
+    return [f"> **{_cell(lines[0])}**", ">",
+            *(f"> - {_cell(line.strip())}" for line in lines[1:]), ""]
+
+
 def render_markdown(report: dict) -> str:
     impl, run, summary = report["implementation"], report["run"], report["summary"]
     env = report["environment"]
-    verdict = "conforms" if summary["conforms"] else "does NOT conform"
+    verdict = _verdict(report)
     out = [
         f"# nncheck conformance report: {impl['name']}",
         "",
-        f"**{impl['name']}** {impl.get('version') or ''} {verdict} to the nncheck contract "
+        f"**{impl['name']}** {impl.get('version') or ''} {verdict} "
         f"(schema {report['schema_version']}, nncheck {report['nncheck_version']}).",
         "",
+        *_incomplete_section(report),
         f"- spec: `{impl['spec']}`; profile: {run['profile']}; seed: {run['seed']}; "
         f"duration: {run['duration_s']} s{_timing(run)}; finished: {run['finished']}",
         f"- Python {env['python']} on {env['platform']}; "

@@ -7,7 +7,9 @@ merged data), ``matrix.md`` and, with jinja2, ``matrix.html``.
 
 A column is one report. Its label is the run's ``label`` (``NNCHECK_ENV_LABEL``, else
 tox's ``TOX_ENV_NAME``) or the implementation's name with the Python version, made unique.
-An invariant a report did not run is ``not-run`` in that column.
+An invariant a report did not run is ``not-run`` in that column. A report of an incomplete
+run (interrupted, or with invariants not run: see ``is_complete`` in nncheck/report/model.py)
+is marked ``complete: false`` in its column and never conforms.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ import json
 from pathlib import Path
 
 from nncheck.contract import COMPONENTS
-from nncheck.report.model import component_status, load_report
+from nncheck.report.files import TMP_PREFIX, commit_files
+from nncheck.report.model import component_status, conforms, is_complete, load_report
 from nncheck.verdict import SEVERITY
 
-MATRIX_VERSION = "1.0"
+MATRIX_VERSION = "1.1"
 
 
 def find_reports(paths: list[str | Path]) -> list[Path]:
     """The report.json files named, or found under the folders named, in a stable order."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            found += sorted(path.rglob("report.json"))
+        if path.is_dir():  # not the temporary folders of an unfinished write (files.py)
+            found += sorted(p for p in path.rglob("report.json")
+                            if not any(part.startswith(TMP_PREFIX) for part in p.parts))
         elif path.is_file():
             found.append(path)
         else:
@@ -58,7 +62,9 @@ def merge(reports: list[dict], sources: list[str] | None = None) -> dict:
             "label": label, "implementation": impl["name"], "version": impl.get("version", ""),
             "spec": impl["spec"], "python": report["environment"].get("python"),
             "profile": report["run"]["profile"], "seed": report["run"].get("seed"),
-            "conforms": summary["conforms"],
+            "conforms": conforms(report), "complete": is_complete(report),
+            "interrupted": report["run"].get("interrupted"),
+            "not_run": len(report.get("not_run") or []),
             "counts": {s: summary[s] for s in (*SEVERITY, "total")},
             "source": (sources or [""] * len(reports))[i],
         })
@@ -108,7 +114,7 @@ def render_matrix_markdown(matrix: dict) -> str:
         n = c["counts"]
         out.append(f"| {_md(c['label'])} | {_md(c['implementation'])} {_md(c['version'])} | "
                    f"{c['python']} | {c['profile']} | "
-                   f"{'conforms' if c['conforms'] else '**does not conform**'} | {n['passed']} | "
+                   f"{_column_verdict(c)} | {n['passed']} | "
                    f"{n['failed']} | {n['error']} | {n['not-implemented']} | {n['deviation']} |")
     out += ["", "| component | invariant | " + " | ".join(_md(c["label"]) for c in cols) + " |",
             "|---|---|" + "---|" * len(cols)]
@@ -121,26 +127,38 @@ def render_matrix_markdown(matrix: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _column_verdict(column: dict) -> str:
+    """A column's verdict in matrix.md; an incomplete run says so and why."""
+    if column.get("complete", True):
+        return "conforms" if column["conforms"] else "**does not conform**"
+    why = [f"interrupted by {_md(column['interrupted'])}"] if column.get("interrupted") else []
+    why += [f"{column['not_run']} not run"] if column.get("not_run") else []
+    failing = column["counts"]["failed"] or column["counts"]["error"]
+    return ("**does not conform**, " if failing else "") + "**INCOMPLETE**" + (
+        f" ({'; '.join(why)})" if why else "")
+
+
 def _md(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def write_matrix(paths: list[str | Path], out_dir: str | Path) -> dict[str, Path]:
-    """Merge the reports found at ``paths`` and write the matrix files into ``out_dir``."""
+    """Merge the reports found at ``paths`` and write matrix.json, matrix.md and (with
+    jinja2; else a stale one is removed) matrix.html into ``out_dir``, all or none
+    (``commit_files`` in nncheck/report/files.py). Returns the paths written, by format."""
+    from nncheck.report.html import render_matrix_html
+
     files = find_reports(paths)
     reports = [load_report(p) for p in files]
     matrix = merge(reports, [str(p) for p in files])
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {"json": out / "matrix.json", "md": out / "matrix.md"}
-    written["json"].write_text(json.dumps(matrix, indent=2) + "\n", encoding="utf-8")
-    written["md"].write_text(render_matrix_markdown(matrix), encoding="utf-8")
-    from nncheck.report.html import render_matrix_html
-
     try:
         page = render_matrix_html(matrix)
-    except ImportError:  # jinja2 (the report extra) is missing
-        return written
-    written["html"] = out / "matrix.html"
-    written["html"].write_text(page, encoding="utf-8")
-    return written
+    except ImportError as exc:  # jinja2 (the report extra) is missing
+        if exc.name not in ("jinja2", "markupsafe"):
+            raise
+        page = None
+    commit_files({"matrix.md": render_matrix_markdown(matrix), "matrix.html": page,
+                  "matrix.json": json.dumps(matrix, indent=2) + "\n"}, out_dir)
+    out = Path(out_dir)
+    written = {"json": out / "matrix.json", "md": out / "matrix.md"}
+    return written if page is None else {**written, "html": out / "matrix.html"}

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from nncheck.contract import COMPONENTS
+from nncheck.report.model import describe_incomplete
 from nncheck.verdict import STATUSES, Verdict
 
 _HEAD = ("passed", "failed", "error", "not-impl", "deviation")
 
 
-def summary_lines(verdicts: list[Verdict], implementation) -> list[str]:
+def summary_lines(verdicts: list[Verdict], implementation, *, not_run: list[dict] | None = None,
+                  interrupted: str | None = None) -> list[str]:
+    """The table of counts per component, the failures, and the verdict line.
+
+    ``not_run`` and ``interrupted`` are those of ``build_report`` (nncheck/report/model.py):
+    given either, the run is INCOMPLETE, which the last lines say instead of CONFORMS.
+    """
     per: dict[str, Counter] = defaultdict(Counter)
     for v in verdicts:
         per[v.component][v.status] += 1
@@ -28,9 +35,13 @@ def summary_lines(verdicts: list[Verdict], implementation) -> list[str]:
         if v.status in ("failed", "error"):
             first = v.message.splitlines()[0] if v.message else ""
             lines.append(f"{v.status.upper()} {v.component} :: {v.invariant} - {first}")
-    conforms = total["failed"] == 0 and total["error"] == 0
+    failing = total["failed"] or total["error"]
     name = implementation.name if implementation else "?"
-    verdict = "CONFORMS" if conforms else "DOES NOT CONFORM"
+    if not_run or interrupted is not None:
+        incomplete = describe_incomplete(interrupted, list(not_run or []))
+        verdict = "DOES NOT CONFORM, and the run is " if failing else "NOT FULLY CHECKED: "
+        return [*lines, *incomplete[1:], f"{name}: {verdict}{incomplete[0]}"]
+    verdict = "DOES NOT CONFORM" if failing else "CONFORMS"
     partial = f" ({total['not-implemented']} invariant(s) not implemented)" if total[
         "not-implemented"] else ""
     lines.append(f"{name}: {verdict}{partial}")
