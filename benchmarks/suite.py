@@ -9,6 +9,12 @@ invariants (from report.json's per-invariant durations).
 
     python benchmarks/suite.py                       # ci profile, -n 0 / 1 / 2
     python benchmarks/suite.py --profiles dev ci thorough --workers 1
+    python benchmarks/suite.py --boundary --workers auto 0   # what the boundary costs
+
+``--boundary`` runs each configuration twice per round, alternating: as shipped (the
+implementation in its own process, nncheck.runtime.boundary) and with the implementation
+imported into the checker (``--nncheck-in-process``, for this measurement only), and prints
+the median wall times and their ratio, so a loaded machine slows both alike.
 
 It first measures this machine's ceiling for the speed-up: how much faster two concurrent
 copies of a CPU-bound job finish than one (on a shared or throttled machine, below 2).
@@ -25,12 +31,14 @@ import time
 from pathlib import Path
 
 
-def timed_check(impl: str, profile: str, workers: str, seed: int) -> tuple[float, dict]:
+def timed_check(impl: str, profile: str, workers: str, seed: int,
+                in_process: bool = False) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "nncheck.cli", "check", "--impl", impl, "--profile", profile,
-             "-n", workers, "--seed", str(seed), "--report", tmp],
+             "-n", workers, "--seed", str(seed), "--report", tmp, "--no-database",
+             *(["--", "--nncheck-in-process"] if in_process else [])],
             capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         report_path = Path(tmp) / "report.json"
@@ -66,7 +74,14 @@ def main() -> None:
     parser.add_argument("--slowest", type=int, default=10)
     parser.add_argument("--no-ceiling", action="store_true",
                         help="skip measuring the machine's own two-process speed-up")
+    parser.add_argument("--boundary", action="store_true",
+                        help="compare the isolated run with the implementation imported into "
+                             "the checker, side by side")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --boundary")
     args = parser.parse_args()
+    if args.boundary:
+        boundary_cost(args)
+        return
 
     if not args.no_ceiling:
         print(f"this machine runs two CPU-bound processes {machine_ceiling():.2f}x as fast as "
@@ -98,6 +113,21 @@ def main() -> None:
     print(f"\nslowest {args.slowest} invariants (last run):")
     for inv in invariants[: args.slowest]:
         print(f"  {inv['duration_s']:7.2f} s  {inv['component']} :: {inv['invariant']}")
+
+
+def boundary_cost(args) -> None:
+    """Median wall time isolated vs in-process, alternating runs, per profile and -n."""
+    import statistics
+
+    print(f"{'profile':<9} {'-n':>5} {'in-process s':>13} {'isolated s':>11} {'cost':>7}")
+    for profile in args.profiles:
+        for workers in args.workers:
+            local, isolated = [], []
+            for _ in range(args.rounds):
+                local.append(timed_check(args.impl, profile, workers, args.seed, True)[0])
+                isolated.append(timed_check(args.impl, profile, workers, args.seed)[0])
+            a, b = statistics.median(local), statistics.median(isolated)
+            print(f"{profile:<9} {workers:>5} {a:>13.1f} {b:>11.1f} {b / a - 1:>+7.0%}", flush=True)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ and the invariants not run, and never conforms.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -95,7 +96,10 @@ class Run:
     def pytest_xdist_node_collection_finished(self, node, ids) -> None:
         """pytest-xdist, controller: the invariants a worker collected (all collect alike)."""
         for nodeid in ids:
-            self.collected.setdefault(nodeid, _owner(nodeid))
+            if nodeid not in self.collected:
+                owner = _owner(nodeid)
+                if owner[0]:  # an nncheck property (other tests of the session are not ours)
+                    self.collected[nodeid] = owner
 
     def pytest_keyboard_interrupt(self, excinfo) -> None:
         self.interrupted = self.interrupted or _interruption_name()
@@ -162,7 +166,7 @@ class Run:
                 "measurements": time.monotonic() - properties_done}
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.verdicts and not self.collected:
+        if not self.verdicts and not (self.collected and self.interrupted):
             return
         from nncheck.report.text import summary_lines
 
@@ -470,13 +474,22 @@ _NO_BOUNDARY = _NoBoundary()
 
 
 def _owner(nodeid: str) -> tuple[str, str]:
-    """(component, invariant) of a property's node id, from the suite's own listing."""
-    from nncheck.api import list_invariants
-
-    invariant = nodeid.split("::")[-1].removeprefix("test_")
-    function = invariant.split("[")[0]
-    owner = next((c for c, names in list_invariants().items() if function in names), "")
+    """(component, invariant) of a property's node id, from the suite's own listing;
+    ("", ...) for a test that is not one of the suite's properties."""
+    path, _, name = nodeid.partition("::")
+    invariant = name.split("::")[-1].removeprefix("test_")
+    owners, files = _invariant_owners()
+    owner = owners.get(invariant.split("[")[0], "") if os.path.basename(path) in files else ""
     return owner, invariant
+
+
+@functools.lru_cache(maxsize=1)
+def _invariant_owners() -> tuple[dict[str, str], frozenset[str]]:
+    """Invariant name -> component, and the file names of the suite's property modules."""
+    from nncheck.api import list_invariants, properties_dir
+
+    files = frozenset(p.name for p in properties_dir().glob("test_*.py"))
+    return {name: c for c, names in list_invariants().items() for name in names}, files
 
 
 def _limits(config: pytest.Config):

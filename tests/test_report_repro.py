@@ -12,13 +12,12 @@ from hypothesis.extra import numpy as hnp
 
 from nncheck.implementation import Implementation
 from nncheck.report.repro import (
-    CallLog,
-    RecordingImplementation,
     decode,
     encode,
     find_failure,
     serialise_calls,
 )
+from nncheck.runtime.recording import CallLog, RecordingImplementation
 
 DTYPES = st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.bool_])
 

@@ -124,6 +124,8 @@ class ImplementationProcess:
         from_child_r, from_child_w = os.pipe()
         self._log = tempfile.TemporaryFile(prefix="nncheck-impl-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+        # The implementation imports what the checker could import (its sys.path as now).
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in sys.path if p))
         self._close_arenas()
         requests, replies = Arena.create(), Arena.create()
         self.arenas = (requests, replies) if requests and replies else (None, None)
