@@ -23,12 +23,14 @@ from nncheck.reference import losses as ref
 from nncheck.strategies import (
     attribute_batches,
     attribute_margin_batches,
+    away_from_attribute_hinge_kinks,
+    away_from_crammer_singer_kinks,
     away_from_hinge_kinks,
+    away_from_l1_kinks,
     caterpillar_tree,
     classification_batches,
     crammer_singer_kink_distance,
     finite_floats,
-    has_l1_kink,
     hierarchical_batches,
     label_trees,
     linear_objective_batches,
@@ -340,8 +342,7 @@ def test_crammer_singer_matches_reference(impl, batch):
 
 
 @invariant("crammer_singer_loss")
-@given(batch=classification_batches().filter(
-    lambda b: crammer_singer_kink_distance(*b) > KINK_GAP))
+@given(batch=away_from_crammer_singer_kinks(classification_batches(), KINK_GAP))
 def test_crammer_singer_gradient_matches_numeric(impl, batch):
     """Away from kinks (hinge at 0, tied runner-up), the gradient matches central differences."""
     _numeric_check(impl, "crammer_singer_loss", batch)
@@ -485,10 +486,6 @@ def test_hierarchical_softmax_averages_over_examples(impl, batch):
 
 # ------------------------------------------------------------------------- attribute hinge
 
-def _attribute_hinge_kink_free(scores, Y):
-    return bool(np.all(np.abs(1.0 - Y * scores) > KINK_GAP))
-
-
 ATTRIBUTE_PM1 = st.one_of(attribute_batches(encoding="pm1"),
                           attribute_batches(encoding="pm1", ties=True))
 
@@ -501,7 +498,7 @@ def test_attribute_hinge_matches_reference(impl, batch):
 
 
 @invariant("attribute_hinge_loss")
-@given(batch=attribute_batches(encoding="pm1").filter(lambda b: _attribute_hinge_kink_free(*b)))
+@given(batch=away_from_attribute_hinge_kinks(attribute_batches(encoding="pm1")))
 def test_attribute_hinge_gradient_matches_numeric(impl, batch):
     """Away from kinks, the gradient matches central differences of the loss."""
     _numeric_check(impl, "attribute_hinge_loss", batch)
@@ -683,7 +680,7 @@ def test_l1_regression_matches_reference(impl, batch):
 
 
 @invariant("l1_regression_loss")
-@given(batch=regression_batches().filter(lambda b: not has_l1_kink(*b)))
+@given(batch=away_from_l1_kinks(regression_batches()))
 def test_l1_regression_gradient_is_sign_of_difference(impl, batch):
     """Away from ties, dL_i/df_j = sign(f_j - y_ij) / N: only the sign of the error counts."""
     pred, target = batch
@@ -704,7 +701,7 @@ def test_l1_regression_subgradient_zero_at_kink(impl, batch):
 
 
 @invariant("l1_regression_loss")
-@given(batch=regression_batches(outlier=0).filter(lambda b: not has_l1_kink(*b)))
+@given(batch=away_from_l1_kinks(regression_batches(outlier=0)))
 def test_l1_regression_gradient_matches_numeric(impl, batch):
     """Away from ties, the gradient matches central differences of the loss."""
     _numeric_check(impl, "l1_regression_loss", batch)
@@ -861,15 +858,14 @@ def test_squared_hinge_gradient_matches_autograd(impl, batch):
 
 
 @invariant("crammer_singer_loss")
-@given(batch=classification_batches().filter(
-    lambda b: crammer_singer_kink_distance(*b) > KINK_GAP))
+@given(batch=away_from_crammer_singer_kinks(classification_batches(), KINK_GAP))
 def test_crammer_singer_gradient_matches_autograd(impl, batch):
     """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
     _autograd_check(impl, "crammer_singer_loss", batch)
 
 
 @invariant("attribute_hinge_loss")
-@given(batch=attribute_batches(encoding="pm1").filter(lambda b: _attribute_hinge_kink_free(*b)))
+@given(batch=away_from_attribute_hinge_kinks(attribute_batches(encoding="pm1")))
 def test_attribute_hinge_gradient_matches_autograd(impl, batch):
     """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
     _autograd_check(impl, "attribute_hinge_loss", batch)
@@ -890,7 +886,7 @@ def test_l2_regression_gradient_matches_autograd(impl, batch):
 
 
 @invariant("l1_regression_loss")
-@given(batch=regression_batches(outlier=0).filter(lambda b: not has_l1_kink(*b)))
+@given(batch=away_from_l1_kinks(regression_batches(outlier=0)))
 def test_l1_regression_gradient_matches_autograd(impl, batch):
     """Away from ties, the gradient matches autograd applied to the reference forward pass."""
     _autograd_check(impl, "l1_regression_loss", batch)
