@@ -467,20 +467,23 @@ def bn_eps() -> st.SearchStrategy[float]:
 
 @st.composite
 def bn_raw_batches(draw, *, min_n: int = 1, max_n: int = 8, max_d: int = 5,
-                   bound: float = 10.0):
-    """x [N x D] drawn element by element: repeated values, constant features, N = 1 occur."""
-    n = draw(st.integers(min_n, max_n), label="N")
-    d = draw(st.integers(1, max_d), label="D")
-    return draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(bound)), label="x")
+                   bound: float = 10.0, large_n: int = LARGE_ROWS, large_d: int = 64):
+    """x [N x D]; small ones drawn element by element (repeated values, constant features,
+    N = 1 occur), large ones (N up to ``large_n``, D up to ``large_d``) uniform."""
+    n = draw(sizes(max_n, large_n if max_n > min_n else max_n, low=min_n))
+    d = draw(sizes(max_d, large_d, label="D"))
+    return float_arrays(draw, (n, d), bound, "x")
 
 
 @st.composite
 def bn_spread_batches(draw, *, min_n: int = 2, max_n: int = 8, max_d: int = 5,
-                      shape: tuple[int, ...] | None = None):
+                      shape: tuple[int, ...] | None = None, large_n: int = LARGE_ROWS,
+                      large_d: int = 64):
     """x [N x D] (or ``shape``) of seeded gaussian columns: per-feature loc in [-10, 10]
-    and scale in [0.1, 10], so every feature has a spread far above rounding noise."""
+    and scale in [0.1, 10], so every feature has a spread far above rounding noise.
+    N goes up to ``large_n`` and D up to ``large_d`` (:func:`sizes`)."""
     if shape is None:
-        shape = (draw(st.integers(min_n, max_n), label="N"), draw(st.integers(1, max_d), label="D"))
+        shape = (draw(sizes(max_n, large_n, low=min_n)), draw(sizes(max_d, large_d, label="D")))
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     features = shape[1]
     loc = draw(hnp.arrays(np.float64, (features,), elements=st.floats(-10, 10)), label="loc")
