@@ -82,6 +82,21 @@ def label_arrays(draw, shape, classes: int, label: str = "y") -> np.ndarray:
                   lambda rng, s: rng.integers(0, classes, s), label)
 
 
+def float_matrices(shape, bound: float = 10.0, label: str = "x") -> st.SearchStrategy:
+    """A strategy of float64 arrays of ``shape`` in [-bound, bound], any size
+    (:func:`float_arrays`; ``hnp.arrays`` overruns Hypothesis' buffer beyond a few
+    hundred elements)."""
+    return st.composite(lambda draw: float_arrays(draw, shape, bound, label))()
+
+
+def nonzero_arrays(draw, shape, low: float, high: float, label: str) -> np.ndarray:
+    """float64 entries with low <= |v| <= high, either sign (large arrays: log-uniform
+    magnitudes)."""
+    return _array(draw, np.float64, shape, nonzero_floats(low, high),
+                  lambda rng, s: rng.choice([-1.0, 1.0], s) * np.exp(
+                      rng.uniform(np.log(low), np.log(high), s)), label)
+
+
 def bool_arrays(draw, shape, label: str) -> np.ndarray:
     """Boolean masks (large ones: each entry True with probability 1/2)."""
     return _array(draw, np.bool_, shape, st.booleans(),
@@ -348,20 +363,23 @@ def nonzero_floats(low: float, high: float) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def weight_matrices(draw, *, max_side: int = 6, bound: float = 10.0, gap: float = 0.0):
+def weight_matrices(draw, *, max_side: int = 6, bound: float = 10.0, gap: float = 0.0,
+                    large_fan_in: int = LARGE_ROWS, large_fan_out: int = 100):
     """Weights [fan_in x fan_out]; with ``gap`` > 0 every |w| >= gap (away from the kink of
-    |w| at 0, where central differences of the L1 penalty are meaningless)."""
-    fan_in = draw(st.integers(1, max_side), label="fan_in")
-    fan_out = draw(st.integers(1, max_side), label="fan_out")
-    elements = nonzero_floats(gap, bound) if gap > 0 else finite_floats(bound)
-    return draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=elements), label="W")
+    |w| at 0, where central differences of the L1 penalty are meaningless). Sides up to
+    ``max_side`` half the time, else up to ``large_fan_in`` x ``large_fan_out``."""
+    fan_in = draw(sizes(max_side, large_fan_in, label="fan_in"))
+    fan_out = draw(sizes(max_side, large_fan_out, label="fan_out"))
+    if gap > 0:
+        return nonzero_arrays(draw, (fan_in, fan_out), gap, bound, "W")
+    return float_arrays(draw, (fan_in, fan_out), bound, "W")
 
 
 @st.composite
 def weights_with_zeros(draw, *, max_side: int = 6):
     """Weights with at least one entry exactly 0 (where the L1 subgradient is pinned)."""
     W = draw(weight_matrices(max_side=max_side))
-    zeros = draw(hnp.arrays(np.bool_, W.shape), label="zero pattern")
+    zeros = bool_arrays(draw, W.shape, "zero pattern")
     zeros.flat[draw(st.integers(0, W.size - 1), label="forced zero")] = True
     return np.where(zeros, 0.0, W)
 
@@ -370,13 +388,15 @@ def weights_with_zeros(draw, *, max_side: int = 6):
 def max_norm_cases(draw, *, max_side: int = 6):
     """(W, c): columns of W with norms on both sides of the radius c (never within 1e-6
     relative of c, so "inside" and "outside" are unambiguous); some columns may be 0."""
-    fan_in = draw(st.integers(1, max_side), label="fan_in")
-    fan_out = draw(st.integers(1, max_side), label="fan_out")
+    fan_in = draw(sizes(max_side, LARGE_ROWS, label="fan_in"))
+    fan_out = draw(sizes(max_side, 100, label="fan_out"))
     c = draw(st.floats(0.1, 10.0), label="c")
-    directions = draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=finite_floats(1.0)),
-                      label="directions")
-    ratios = draw(hnp.arrays(np.float64, (fan_out,), elements=st.one_of(
-        st.floats(0.0, 1.0 - 1e-6), st.floats(1.0 + 1e-6, 1e3))), label="norm / c")
+    directions = float_arrays(draw, (fan_in, fan_out), 1.0, "directions")
+    ratios = _array(draw, np.float64, (fan_out,), st.one_of(
+        st.floats(0.0, 1.0 - 1e-6), st.floats(1.0 + 1e-6, 1e3)),
+        lambda rng, s: np.where(rng.random(s) < 0.5, rng.uniform(0.0, 1.0 - 1e-6, s),
+                                np.exp(rng.uniform(np.log(1.0 + 1e-6), np.log(1e3), s))),
+        "norm / c")
     norms = np.linalg.norm(directions, axis=0)
     scale = np.where(norms > 0, ratios * c / np.where(norms > 0, norms, 1.0), 0.0)
     W = directions * scale
@@ -405,8 +425,8 @@ def dropout_inputs(draw, *, max_dims: int = 4, max_side: int = 5, bound: float =
     a kept one (x / p) can always be told apart."""
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, max_side=max_side),
                  label="shape")
-    return draw(hnp.arrays(np.float64, shape, elements=nonzero_floats(1e-3, bound)),
-                label="x")
+    shape = (draw(sizes(max_side, LARGE_ROWS, label="N")), *shape[1:])
+    return nonzero_arrays(draw, shape, 1e-3, bound, "x")
 
 
 @st.composite
@@ -425,14 +445,13 @@ def tiled_activations(draw, *, n_units: int, max_width: int = 8):
 def network_params(draw, *, max_side: int = 4):
     """(data_loss, params, grads) of a small two-layer net: W1 [D x H], b1 [H], W2 [H x C],
     b2 [C], sometimes batchnorm's gamma1 / beta1 [H] (never regularized)."""
-    d, h, c = (draw(st.integers(1, max_side), label=k) for k in ("D", "H", "C"))
+    d, h, c = (draw(sizes(max_side, 100, label=k)) for k in ("D", "H", "C"))
     shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
     if draw(st.booleans(), label="with batchnorm"):
         shapes.update(gamma1=(h,), beta1=(h,))
 
     def arrays(label):
-        return {k: draw(hnp.arrays(np.float64, s, elements=finite_floats(10.0)),
-                        label=f"{label} {k}") for k, s in shapes.items()}
+        return {k: float_arrays(draw, s, 10.0, f"{label} {k}") for k, s in shapes.items()}
 
     params = arrays("param")
     grads = arrays("grad")
@@ -784,14 +803,12 @@ def structured_max_gap(unary: np.ndarray, pairwise: np.ndarray, y: np.ndarray) -
 
     The structured hinge is differentiable only where the maximiser is unique (gap > 0).
     """
-    from nncheck.reference.losses import all_sequences, sequence_scores
+    from nncheck.reference.losses import all_sequences, batch_sequence_scores
 
     seqs = all_sequences(y.shape[1], unary.shape[2])
-    gap = np.inf
-    for i in range(len(y)):
-        aug = np.sort(sequence_scores(unary[i], pairwise, seqs) + (seqs != y[i]).sum(axis=1))
-        gap = min(gap, aug[-1] - aug[-2])
-    return float(gap)
+    aug = np.sort(batch_sequence_scores(unary, pairwise, seqs)
+                  + (seqs[None, :, :] != y[:, None, :]).sum(axis=2), axis=1)
+    return float((aug[:, -1] - aug[:, -2]).min())
 
 
 @st.composite
