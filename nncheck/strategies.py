@@ -235,7 +235,7 @@ class DataSource:
 
 
 @st.composite
-def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
+def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6, large_d: int = 32):
     """A :class:`DataSource` of one of ``kinds``:
 
     * ``well_conditioned``: std per principal axis in [0.5, 2], random rotation;
@@ -244,12 +244,15 @@ def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
     * ``constant_columns``: well-conditioned, with at least one constant feature;
     * ``rank_deficient``: rank r < D (features are linear combinations of r factors);
     * ``wide``: well-conditioned, but a split has fewer rows than features (N < D).
+
+    D is at most ``max_d`` half the time, else up to ``large_d`` (:func:`sizes`).
     """
     kind = draw(st.sampled_from(kinds), label="kind")
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     rng = np.random.default_rng(seed)
     lo = {"rank_deficient": 2, "constant_columns": 2, "wide": 3}.get(kind, 1)
-    d = draw(st.integers(max(min_d, lo), max(max_d, lo) + (3 if kind == "wide" else 0)), label="D")
+    small_d = max(max_d, lo) + (3 if kind == "wide" else 0)
+    d = draw(sizes(small_d, max(small_d, large_d), low=max(min_d, lo), label="D"))
     offset = draw(st.sampled_from([0.0, 1.0, 100.0]), label="offset scale")
     scale = draw(st.sampled_from([0.1, 1.0, 10.0]), label="data scale")
     mean = offset * rng.uniform(-1.0, 1.0, d)
@@ -275,19 +278,22 @@ def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
 
 @st.composite
 def data_splits(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6, min_train: int = 2,
-                max_train: int = 16, max_test: int = 6, full_rank: bool = False):
+                max_train: int = 16, max_test: int = 6, full_rank: bool = False,
+                large_train: int = LARGE_ROWS, large_test: int = 64):
     """(source, X_train, X_test) drawn from one :func:`data_sources` source.
 
     ``full_rank=True`` gives more training rows than features (N >= D + 1), so the training
-    covariance of a full-rank kind has no null direction.
+    covariance of a full-rank kind has no null direction. The training split has up to
+    ``max_train`` rows half the time, else up to ``large_train``; the test split likewise.
     """
     source = draw(data_sources(kinds, min_d=min_d, max_d=max_d))
     lo = max(min_train, source.d + 1) if full_rank else min_train
     hi = max(lo, max_train if source.max_rows is None else min(max_train, source.max_rows))
     if source.max_rows is not None:
         lo = min(lo, hi)
-    n_train = draw(st.integers(lo, max(lo, hi)), label="N train")
-    n_test = draw(st.integers(1, max_test), label="N test")
+    top = hi if source.max_rows is not None else max(hi, large_train)
+    n_train = draw(sizes(max(lo, hi), top, low=lo, label="N train"))
+    n_test = draw(sizes(max_test, large_test, label="N test"))
     return source, source.sample(n_train, 0), source.sample(n_test, 1)
 
 
@@ -301,7 +307,7 @@ def exact_covariance_data(draw, *, max_d: int = 5, max_extra_rows: int = 8):
     unique up to signs and numerically stable.
     """
     d = draw(st.integers(1, max_d), label="D")
-    n = d + 1 + draw(st.integers(0, max_extra_rows), label="extra rows")
+    n = d + 1 + draw(sizes(max_extra_rows, LARGE_ROWS, low=0, label="extra rows"))
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     ratio = draw(st.floats(0.1, 0.6), label="eigenvalue ratio")
     top = draw(st.sampled_from([0.01, 1.0, 100.0]), label="top eigenvalue")
@@ -319,10 +325,10 @@ def exact_covariance_data(draw, *, max_d: int = 5, max_extra_rows: int = 8):
 @st.composite
 def image_batches(draw, *, max_n: int = 6, max_channels: int = 4, max_side: int = 3):
     """(X [N x C*H*W] images flattened channel-major, C), channels with distinct means."""
-    n = draw(st.integers(1, max_n), label="N")
+    n = draw(sizes(max_n))
     c = draw(st.integers(1, max_channels), label="C")
-    h = draw(st.integers(1, max_side), label="H")
-    w = draw(st.integers(1, max_side), label="W")
+    h = draw(sizes(max_side, 8, label="H"))
+    w = draw(sizes(max_side, 8, label="W"))
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     rng = np.random.default_rng(seed)
     channel_means = 10.0 * np.arange(c) + rng.uniform(-1.0, 1.0, c)
