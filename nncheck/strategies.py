@@ -89,6 +89,11 @@ def float_matrices(shape, bound: float = 10.0, label: str = "x") -> st.SearchStr
     return st.composite(lambda draw: float_arrays(draw, shape, bound, label))()
 
 
+def labels(shape, classes: int, label: str = "y") -> st.SearchStrategy:
+    """A strategy of int64 class labels in 0..classes-1 of ``shape``, any size."""
+    return st.composite(lambda draw: label_arrays(draw, shape, classes, label))()
+
+
 def nonzero_arrays(draw, shape, low: float, high: float, label: str) -> np.ndarray:
     """float64 entries with low <= |v| <= high, either sign (large arrays: log-uniform
     magnitudes)."""

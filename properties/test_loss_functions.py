@@ -31,12 +31,15 @@ from nncheck.strategies import (
     classification_batches,
     crammer_singer_kink_distance,
     finite_floats,
+    float_matrices,
     hierarchical_batches,
     label_trees,
+    labels,
     linear_objective_batches,
     margin_satisfying_batches,
     multiclass_batches,
     regression_batches,
+    sizes,
     structured_batches,
     structured_margin_batches,
     structured_max_gap,
@@ -163,8 +166,7 @@ def test_svm_gradient_rows_sum_to_zero(impl, batch):
 def test_softmax_invariant_to_row_shift(impl, batch, data):
     """Adding a constant to every score of a row (its own constant per row) changes nothing."""
     scores, y = batch
-    shifts = data.draw(hnp.arrays(np.float64, (len(y), 1), elements=st.floats(-100, 100)),
-                       label="row shifts")
+    shifts = data.draw(float_matrices((len(y), 1), 100.0, "row shifts"), label="row shifts")
     loss, dscores = impl.call("softmax_loss", scores, y)
     loss2, dscores2 = impl.call("softmax_loss", scores + shifts, y)
     assert_close(loss2, loss, rtol=1e-9, atol=1e-9, name="loss after row shift")
@@ -420,9 +422,9 @@ def test_hierarchical_softmax_leaf_probabilities_sum_to_one(impl, tree, data):
 @given(data=st.data())
 def test_hierarchical_softmax_one_inner_node_is_logistic_regression(impl, data):
     """With one inner node and two leaves it is binary logistic regression on that node's score."""
-    n = data.draw(st.integers(1, 6), label="N")
-    s = data.draw(hnp.arrays(np.float64, (n, 1), elements=finite_floats(30.0)), label="scores")
-    y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, 1)), label="y")
+    n = data.draw(sizes(6), label="N")
+    s = data.draw(float_matrices((n, 1), 30.0, "scores"), label="scores")
+    y = data.draw(labels((n,), 2), label="y")
     tree = [[(0, 1)], [(0, -1)]]  # label 0: probability sigma(s); label 1: 1 - sigma(s)
     loss, dnode = _hs_loss(impl, s, y, tree)
     is_zero = (y == 0).astype(np.float64)[:, None]
