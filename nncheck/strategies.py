@@ -16,14 +16,111 @@ def finite_floats(bound: float) -> st.SearchStrategy[float]:
     return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
+# ------------------------------------------------------------------ sizes (issue 16, item 5)
+# Real code runs on batches of hundreds of rows, and a bug can hide behind the size (a buffer
+# reused only past some N, a chunked loop, an in-place update on the fast path). Every batch
+# dimension is therefore drawn by :func:`sizes`, a mixture of three branches: small sizes
+# about half the time (they shrink well and cost nothing), any size up to the large bound
+# about a quarter of the time, and the top quarter of the range (e.g. 225..300 rows) about a
+# quarter of the time. Hypothesis' own integers favour their lower end, so without the top
+# branch a property of 40 examples (the ``ci`` profile) would often see no large batch at
+# all; with it, missing N > 64 in 40 examples is about as likely as 0.8**40 = 1e-4.
+# Arrays with more than DRAWN_ELEMENTS entries are too big to draw element by element
+# (Hypothesis' buffer is a few KiB): their entries come from numpy, seeded by Hypothesis, so
+# a failure still replays exactly and its size still shrinks.
+
+LARGE_ROWS = 300
+"""The largest batch (number of rows N) a strategy draws."""
+DRAWN_ELEMENTS = 64
+"""Arrays up to this many elements are drawn element by element by Hypothesis."""
+
+
+@st.composite
+def sizes(draw, small: int, large: int = LARGE_ROWS, *, low: int = 1, label: str = "N"):
+    """A size in [low, large]: in [low, small] about half the time, in [small + 1, large]
+    a quarter of the time, in the top quarter of [small + 1, large] a quarter of the time.
+
+    Shrinking moves to the small branch, then to the smallest size of the middle branch
+    that still fails (the top branch is drawn downward from ``large``).
+    """
+    if large <= small:
+        return draw(st.integers(low, small), label=label)
+    branch = draw(st.integers(0, 3), label=f"{label} branch")
+    if branch <= 1:
+        return draw(st.integers(low, small), label=label)
+    if branch == 2:
+        return draw(st.integers(small + 1, large), label=label)
+    top = max(1, (large - small) // 4)
+    return large - draw(st.integers(0, top - 1), label=f"{large} - {label}")
+
+
+def _array(draw, dtype, shape, elements, sample, label: str) -> np.ndarray:
+    """An array of ``shape``: drawn element by element from ``elements`` when it is small,
+    else ``sample(rng, shape)`` with a numpy generator seeded by Hypothesis."""
+    shape = tuple(int(s) for s in shape)
+    if int(np.prod(shape)) <= DRAWN_ELEMENTS:
+        return draw(hnp.arrays(dtype, shape, elements=elements), label=label)
+    seed = draw(st.integers(0, 2**32 - 1), label=f"{label} seed")
+    return np.asarray(sample(np.random.default_rng(seed), shape), dtype=dtype)
+
+
+def float_arrays(draw, shape, bound: float, label: str) -> np.ndarray:
+    """float64 entries in [-bound, bound] (large arrays: uniform)."""
+    return _array(draw, np.float64, shape, finite_floats(bound),
+                  lambda rng, s: rng.uniform(-bound, bound, s), label)
+
+
+def grid_arrays(draw, shape, grid, label: str) -> np.ndarray:
+    """float64 entries from the values of ``grid`` (ties are common)."""
+    return _array(draw, np.float64, shape, st.sampled_from(grid),
+                  lambda rng, s: rng.choice(np.asarray(grid, dtype=np.float64), s), label)
+
+
+def label_arrays(draw, shape, classes: int, label: str = "y") -> np.ndarray:
+    """int64 class labels in 0..classes-1."""
+    return _array(draw, np.int64, shape, st.integers(0, classes - 1),
+                  lambda rng, s: rng.integers(0, classes, s), label)
+
+
+def float_matrices(shape, bound: float = 10.0, label: str = "x") -> st.SearchStrategy:
+    """A strategy of float64 arrays of ``shape`` in [-bound, bound], any size
+    (:func:`float_arrays`; ``hnp.arrays`` overruns Hypothesis' buffer beyond a few
+    hundred elements)."""
+    return st.composite(lambda draw: float_arrays(draw, shape, bound, label))()
+
+
+def labels(shape, classes: int, label: str = "y") -> st.SearchStrategy:
+    """A strategy of int64 class labels in 0..classes-1 of ``shape``, any size."""
+    return st.composite(lambda draw: label_arrays(draw, shape, classes, label))()
+
+
+def nonzero_arrays(draw, shape, low: float, high: float, label: str) -> np.ndarray:
+    """float64 entries with low <= |v| <= high, either sign (large arrays: log-uniform
+    magnitudes)."""
+    return _array(draw, np.float64, shape, nonzero_floats(low, high),
+                  lambda rng, s: rng.choice([-1.0, 1.0], s) * np.exp(
+                      rng.uniform(np.log(low), np.log(high), s)), label)
+
+
+def bool_arrays(draw, shape, label: str) -> np.ndarray:
+    """Boolean masks (large ones: each entry True with probability 1/2)."""
+    return _array(draw, np.bool_, shape, st.booleans(),
+                  lambda rng, s: rng.random(s) < 0.5, label)
+
+
 @st.composite
 def classification_batches(draw, *, max_n: int = 8, min_classes: int = 2, max_classes: int = 8,
-                           bound: float = 10.0):
-    """(scores [N x C] float64, y [N] int64 labels in 0..C-1), N >= 1."""
-    n = draw(st.integers(1, max_n), label="N")
-    c = draw(st.integers(min_classes, max_classes), label="C")
-    scores = draw(hnp.arrays(np.float64, (n, c), elements=finite_floats(bound)), label="scores")
-    y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
+                           bound: float = 10.0, large_n: int = LARGE_ROWS,
+                           large_classes: int = 100):
+    """(scores [N x C] float64, y [N] int64 labels in 0..C-1), N >= 1.
+
+    N is small (<= max_n) about half the time, else up to ``large_n`` (:func:`sizes`);
+    C likewise up to ``large_classes`` (CIFAR-100 has 100).
+    """
+    n = draw(sizes(max_n, large_n), label="N")
+    c = draw(sizes(max_classes, max(max_classes, large_classes), low=min_classes, label="C"))
+    scores = float_arrays(draw, (n, c), bound, "scores")
+    y = label_arrays(draw, (n,), c)
     return scores, y
 
 
@@ -36,9 +133,27 @@ def hinge_margins(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
     return margins[mask]
 
 
+def push_off_hinge_kinks(batch, gap: float = 1e-3):
+    """(scores, y) with every non-target score whose margin is within ``gap`` of 0 moved up
+    by 3 gap (a move touches that one margin only), so no margin is at a kink."""
+    scores, y = batch
+    rows = np.arange(len(y))
+    margins = scores - scores[rows, y][:, None] + 1.0
+    near = np.abs(margins) <= gap
+    near[rows, y] = False
+    if not near.any():
+        return batch
+    return np.where(near, scores + 3.0 * gap, scores), y
+
+
 def away_from_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-3) -> st.SearchStrategy:
-    """Batches whose hinge margins all stay ``gap`` away from 0, the non-differentiable point."""
-    return batches.filter(lambda b: np.all(np.abs(hinge_margins(*b)) > gap))
+    """Batches whose hinge margins all stay ``gap`` away from 0, the non-differentiable point.
+
+    Scores at a kink are pushed off it (:func:`push_off_hinge_kinks`) rather than rejected:
+    a large batch has thousands of margins, and rejection would starve the large sizes.
+    """
+    return batches.map(lambda b: push_off_hinge_kinks(b, gap)).filter(
+        lambda b: np.all(np.abs(hinge_margins(*b)) > gap))
 
 
 @st.composite
@@ -125,7 +240,7 @@ class DataSource:
 
 
 @st.composite
-def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
+def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6, large_d: int = 32):
     """A :class:`DataSource` of one of ``kinds``:
 
     * ``well_conditioned``: std per principal axis in [0.5, 2], random rotation;
@@ -134,12 +249,15 @@ def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
     * ``constant_columns``: well-conditioned, with at least one constant feature;
     * ``rank_deficient``: rank r < D (features are linear combinations of r factors);
     * ``wide``: well-conditioned, but a split has fewer rows than features (N < D).
+
+    D is at most ``max_d`` half the time, else up to ``large_d`` (:func:`sizes`).
     """
     kind = draw(st.sampled_from(kinds), label="kind")
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     rng = np.random.default_rng(seed)
     lo = {"rank_deficient": 2, "constant_columns": 2, "wide": 3}.get(kind, 1)
-    d = draw(st.integers(max(min_d, lo), max(max_d, lo) + (3 if kind == "wide" else 0)), label="D")
+    small_d = max(max_d, lo) + (3 if kind == "wide" else 0)
+    d = draw(sizes(small_d, max(small_d, large_d), low=max(min_d, lo), label="D"))
     offset = draw(st.sampled_from([0.0, 1.0, 100.0]), label="offset scale")
     scale = draw(st.sampled_from([0.1, 1.0, 10.0]), label="data scale")
     mean = offset * rng.uniform(-1.0, 1.0, d)
@@ -165,19 +283,22 @@ def data_sources(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6):
 
 @st.composite
 def data_splits(draw, kinds=DATA_KINDS, *, min_d: int = 1, max_d: int = 6, min_train: int = 2,
-                max_train: int = 16, max_test: int = 6, full_rank: bool = False):
+                max_train: int = 16, max_test: int = 6, full_rank: bool = False,
+                large_train: int = LARGE_ROWS, large_test: int = 64):
     """(source, X_train, X_test) drawn from one :func:`data_sources` source.
 
     ``full_rank=True`` gives more training rows than features (N >= D + 1), so the training
-    covariance of a full-rank kind has no null direction.
+    covariance of a full-rank kind has no null direction. The training split has up to
+    ``max_train`` rows half the time, else up to ``large_train``; the test split likewise.
     """
     source = draw(data_sources(kinds, min_d=min_d, max_d=max_d))
     lo = max(min_train, source.d + 1) if full_rank else min_train
     hi = max(lo, max_train if source.max_rows is None else min(max_train, source.max_rows))
     if source.max_rows is not None:
         lo = min(lo, hi)
-    n_train = draw(st.integers(lo, max(lo, hi)), label="N train")
-    n_test = draw(st.integers(1, max_test), label="N test")
+    top = hi if source.max_rows is not None else max(hi, large_train)
+    n_train = draw(sizes(max(lo, hi), top, low=lo, label="N train"))
+    n_test = draw(sizes(max_test, large_test, label="N test"))
     return source, source.sample(n_train, 0), source.sample(n_test, 1)
 
 
@@ -191,7 +312,7 @@ def exact_covariance_data(draw, *, max_d: int = 5, max_extra_rows: int = 8):
     unique up to signs and numerically stable.
     """
     d = draw(st.integers(1, max_d), label="D")
-    n = d + 1 + draw(st.integers(0, max_extra_rows), label="extra rows")
+    n = d + 1 + draw(sizes(max_extra_rows, LARGE_ROWS, low=0, label="extra rows"))
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     ratio = draw(st.floats(0.1, 0.6), label="eigenvalue ratio")
     top = draw(st.sampled_from([0.01, 1.0, 100.0]), label="top eigenvalue")
@@ -209,10 +330,10 @@ def exact_covariance_data(draw, *, max_d: int = 5, max_extra_rows: int = 8):
 @st.composite
 def image_batches(draw, *, max_n: int = 6, max_channels: int = 4, max_side: int = 3):
     """(X [N x C*H*W] images flattened channel-major, C), channels with distinct means."""
-    n = draw(st.integers(1, max_n), label="N")
+    n = draw(sizes(max_n))
     c = draw(st.integers(1, max_channels), label="C")
-    h = draw(st.integers(1, max_side), label="H")
-    w = draw(st.integers(1, max_side), label="W")
+    h = draw(sizes(max_side, 8, label="H"))
+    w = draw(sizes(max_side, 8, label="W"))
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     rng = np.random.default_rng(seed)
     channel_means = 10.0 * np.arange(c) + rng.uniform(-1.0, 1.0, c)
@@ -253,20 +374,23 @@ def nonzero_floats(low: float, high: float) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def weight_matrices(draw, *, max_side: int = 6, bound: float = 10.0, gap: float = 0.0):
+def weight_matrices(draw, *, max_side: int = 6, bound: float = 10.0, gap: float = 0.0,
+                    large_fan_in: int = LARGE_ROWS, large_fan_out: int = 100):
     """Weights [fan_in x fan_out]; with ``gap`` > 0 every |w| >= gap (away from the kink of
-    |w| at 0, where central differences of the L1 penalty are meaningless)."""
-    fan_in = draw(st.integers(1, max_side), label="fan_in")
-    fan_out = draw(st.integers(1, max_side), label="fan_out")
-    elements = nonzero_floats(gap, bound) if gap > 0 else finite_floats(bound)
-    return draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=elements), label="W")
+    |w| at 0, where central differences of the L1 penalty are meaningless). Sides up to
+    ``max_side`` half the time, else up to ``large_fan_in`` x ``large_fan_out``."""
+    fan_in = draw(sizes(max_side, large_fan_in, label="fan_in"))
+    fan_out = draw(sizes(max_side, large_fan_out, label="fan_out"))
+    if gap > 0:
+        return nonzero_arrays(draw, (fan_in, fan_out), gap, bound, "W")
+    return float_arrays(draw, (fan_in, fan_out), bound, "W")
 
 
 @st.composite
 def weights_with_zeros(draw, *, max_side: int = 6):
     """Weights with at least one entry exactly 0 (where the L1 subgradient is pinned)."""
     W = draw(weight_matrices(max_side=max_side))
-    zeros = draw(hnp.arrays(np.bool_, W.shape), label="zero pattern")
+    zeros = bool_arrays(draw, W.shape, "zero pattern")
     zeros.flat[draw(st.integers(0, W.size - 1), label="forced zero")] = True
     return np.where(zeros, 0.0, W)
 
@@ -275,13 +399,15 @@ def weights_with_zeros(draw, *, max_side: int = 6):
 def max_norm_cases(draw, *, max_side: int = 6):
     """(W, c): columns of W with norms on both sides of the radius c (never within 1e-6
     relative of c, so "inside" and "outside" are unambiguous); some columns may be 0."""
-    fan_in = draw(st.integers(1, max_side), label="fan_in")
-    fan_out = draw(st.integers(1, max_side), label="fan_out")
+    fan_in = draw(sizes(max_side, LARGE_ROWS, label="fan_in"))
+    fan_out = draw(sizes(max_side, 100, label="fan_out"))
     c = draw(st.floats(0.1, 10.0), label="c")
-    directions = draw(hnp.arrays(np.float64, (fan_in, fan_out), elements=finite_floats(1.0)),
-                      label="directions")
-    ratios = draw(hnp.arrays(np.float64, (fan_out,), elements=st.one_of(
-        st.floats(0.0, 1.0 - 1e-6), st.floats(1.0 + 1e-6, 1e3))), label="norm / c")
+    directions = float_arrays(draw, (fan_in, fan_out), 1.0, "directions")
+    ratios = _array(draw, np.float64, (fan_out,), st.one_of(
+        st.floats(0.0, 1.0 - 1e-6), st.floats(1.0 + 1e-6, 1e3)),
+        lambda rng, s: np.where(rng.random(s) < 0.5, rng.uniform(0.0, 1.0 - 1e-6, s),
+                                np.exp(rng.uniform(np.log(1.0 + 1e-6), np.log(1e3), s))),
+        "norm / c")
     norms = np.linalg.norm(directions, axis=0)
     scale = np.where(norms > 0, ratios * c / np.where(norms > 0, norms, 1.0), 0.0)
     W = directions * scale
@@ -310,8 +436,8 @@ def dropout_inputs(draw, *, max_dims: int = 4, max_side: int = 5, bound: float =
     a kept one (x / p) can always be told apart."""
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, max_side=max_side),
                  label="shape")
-    return draw(hnp.arrays(np.float64, shape, elements=nonzero_floats(1e-3, bound)),
-                label="x")
+    shape = (draw(sizes(max_side, LARGE_ROWS, label="N")), *shape[1:])
+    return nonzero_arrays(draw, shape, 1e-3, bound, "x")
 
 
 @st.composite
@@ -330,14 +456,13 @@ def tiled_activations(draw, *, n_units: int, max_width: int = 8):
 def network_params(draw, *, max_side: int = 4):
     """(data_loss, params, grads) of a small two-layer net: W1 [D x H], b1 [H], W2 [H x C],
     b2 [C], sometimes batchnorm's gamma1 / beta1 [H] (never regularized)."""
-    d, h, c = (draw(st.integers(1, max_side), label=k) for k in ("D", "H", "C"))
+    d, h, c = (draw(sizes(max_side, 100, label=k)) for k in ("D", "H", "C"))
     shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
     if draw(st.booleans(), label="with batchnorm"):
         shapes.update(gamma1=(h,), beta1=(h,))
 
     def arrays(label):
-        return {k: draw(hnp.arrays(np.float64, s, elements=finite_floats(10.0)),
-                        label=f"{label} {k}") for k, s in shapes.items()}
+        return {k: float_arrays(draw, s, 10.0, f"{label} {k}") for k, s in shapes.items()}
 
     params = arrays("param")
     grads = arrays("grad")
@@ -372,20 +497,23 @@ def bn_eps() -> st.SearchStrategy[float]:
 
 @st.composite
 def bn_raw_batches(draw, *, min_n: int = 1, max_n: int = 8, max_d: int = 5,
-                   bound: float = 10.0):
-    """x [N x D] drawn element by element: repeated values, constant features, N = 1 occur."""
-    n = draw(st.integers(min_n, max_n), label="N")
-    d = draw(st.integers(1, max_d), label="D")
-    return draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(bound)), label="x")
+                   bound: float = 10.0, large_n: int = LARGE_ROWS, large_d: int = 64):
+    """x [N x D]; small ones drawn element by element (repeated values, constant features,
+    N = 1 occur), large ones (N up to ``large_n``, D up to ``large_d``) uniform."""
+    n = draw(sizes(max_n, large_n if max_n > min_n else max_n, low=min_n))
+    d = draw(sizes(max_d, large_d, label="D"))
+    return float_arrays(draw, (n, d), bound, "x")
 
 
 @st.composite
 def bn_spread_batches(draw, *, min_n: int = 2, max_n: int = 8, max_d: int = 5,
-                      shape: tuple[int, ...] | None = None):
+                      shape: tuple[int, ...] | None = None, large_n: int = LARGE_ROWS,
+                      large_d: int = 64):
     """x [N x D] (or ``shape``) of seeded gaussian columns: per-feature loc in [-10, 10]
-    and scale in [0.1, 10], so every feature has a spread far above rounding noise."""
+    and scale in [0.1, 10], so every feature has a spread far above rounding noise.
+    N goes up to ``large_n`` and D up to ``large_d`` (:func:`sizes`)."""
     if shape is None:
-        shape = (draw(st.integers(min_n, max_n), label="N"), draw(st.integers(1, max_d), label="D"))
+        shape = (draw(sizes(max_n, large_n, low=min_n)), draw(sizes(max_d, large_d, label="D")))
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     features = shape[1]
     loc = draw(hnp.arrays(np.float64, (features,), elements=st.floats(-10, 10)), label="loc")
@@ -419,23 +547,59 @@ TIE_GRID = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
 @st.composite
 def tied_classification_batches(draw, *, max_n: int = 8, max_classes: int = 6):
     """(scores, y) whose scores come from a coarse grid: ties and exact kinks are common."""
-    n = draw(st.integers(1, max_n), label="N")
-    c = draw(st.integers(2, max_classes), label="C")
-    scores = draw(hnp.arrays(np.float64, (n, c), elements=st.sampled_from(TIE_GRID)),
-                  label="tied scores")
-    y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
+    n = draw(sizes(max_n))
+    c = draw(sizes(max_classes, 100, low=2, label="C"))
+    scores = grid_arrays(draw, (n, c), TIE_GRID, "tied scores")
+    y = label_arrays(draw, (n,), c)
     return scores, y
 
 
 @st.composite
 def every_class_batches(draw, *, max_classes: int = 6, max_extra: int = 4, bound: float = 10.0):
-    """(scores, y) with N >= C and every class 0..C-1 present among the labels."""
-    c = draw(st.integers(2, max_classes), label="C")
-    extra = draw(st.lists(st.integers(0, c - 1), max_size=max_extra), label="extra labels")
-    y = np.array(draw(st.permutations([*range(c), *extra]), label="y"), dtype=np.int64)
-    scores = draw(hnp.arrays(np.float64, (len(y), c), elements=finite_floats(bound)),
-                  label="scores")
+    """(scores, y) with N >= C and every class 0..C-1 present among the labels (large
+    batches: up to 100 classes and LARGE_ROWS rows)."""
+    c = draw(sizes(max_classes, 100, low=2, label="C"))
+    if c <= max_classes:
+        extra = draw(st.lists(st.integers(0, c - 1), max_size=max_extra), label="extra labels")
+        y = np.array(draw(st.permutations([*range(c), *extra]), label="y"), dtype=np.int64)
+    else:
+        n = draw(st.integers(c, max(c, LARGE_ROWS)), label="N")
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="y seed"))
+        y = rng.permutation(np.concatenate([np.arange(c), rng.integers(0, c, n - c)]))
+    scores = float_arrays(draw, (len(y), c), bound, "scores")
     return scores, y
+
+
+def push_off_crammer_singer_kinks(batch, gap: float = 1e-3):
+    """(scores, y) moved off the kinks of the Crammer-Singer hinge: a runner-up within
+    ``gap`` of the best non-target score is pushed down by 3 gap, then a target score whose
+    hinge argument is within ``gap`` of 0 is moved up by 3 gap."""
+    scores, y = batch
+    if scores.shape[1] < 2:
+        return batch
+    scores = scores.copy()
+    rows = np.arange(len(y))
+    others = scores.copy()
+    others[rows, y] = -np.inf
+    if scores.shape[1] > 2:
+        order = np.argsort(others, axis=1)
+        best, second = order[:, -1], order[:, -2]
+        tied = others[rows, best] - others[rows, second] <= gap
+        # every score tied with the best one goes down (several may tie)
+        close = (others[rows, best][:, None] - others <= gap) & tied[:, None]
+        close[rows, best] = False
+        scores[close] -= 3.0 * gap
+        others[close] -= 3.0 * gap
+    hinge = 1.0 + others.max(axis=1) - scores[rows, y]
+    near = np.abs(hinge) <= gap
+    scores[rows[near], y[near]] += 3.0 * gap
+    return scores, y
+
+
+def away_from_crammer_singer_kinks(batches: st.SearchStrategy, gap: float = 1e-3):
+    """Batches at least ``gap`` from every Crammer-Singer kink (pushed off, then checked)."""
+    return batches.map(lambda b: push_off_crammer_singer_kinks(b, gap)).filter(
+        lambda b: crammer_singer_kink_distance(*b) > gap)
 
 
 def multiclass_batches() -> st.SearchStrategy:
@@ -460,13 +624,13 @@ def crammer_singer_kink_distance(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 @st.composite
-def label_trees(draw, *, min_classes: int = 2, max_classes: int = 10):
+def label_trees(draw, *, min_classes: int = 2, max_classes: int = 10, large_classes: int = 10):
     """A binary label tree of random shape as paths: ``tree[c]`` = [(node, direction), ...].
 
     Leaves are the labels 0..C-1 in random order; the C - 1 inner nodes get randomly
     permuted indices, so an implementation cannot rely on any numbering scheme.
     """
-    c = draw(st.integers(min_classes, max_classes), label="C")
+    c = draw(sizes(max_classes, max(max_classes, large_classes), low=min_classes, label="C"))
     labels = draw(st.permutations(range(c)), label="leaf order")
 
     def build(leaves):
@@ -483,14 +647,14 @@ def label_trees(draw, *, min_classes: int = 2, max_classes: int = 10):
 
 
 @st.composite
-def hierarchical_batches(draw, *, max_n: int = 6, max_classes: int = 10, bound: float = 10.0):
+def hierarchical_batches(draw, *, max_n: int = 6, max_classes: int = 10, bound: float = 10.0,
+                         large_classes: int = 64):
     """(node_scores [N x (C-1)], y [N], tree) with a tree of random shape."""
-    tree = draw(label_trees(max_classes=max_classes), label="tree")
+    tree = draw(label_trees(max_classes=max_classes, large_classes=large_classes), label="tree")
     c = len(tree)
-    n = draw(st.integers(1, max_n), label="N")
-    node_scores = draw(hnp.arrays(np.float64, (n, c - 1), elements=finite_floats(bound)),
-                       label="node_scores")
-    y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
+    n = draw(sizes(max_n))
+    node_scores = float_arrays(draw, (n, c - 1), bound, "node_scores")
+    y = label_arrays(draw, (n,), c)
     return node_scores, y, tree
 
 
@@ -520,7 +684,7 @@ def attribute_labels(shape, *, encoding: str) -> st.SearchStrategy[np.ndarray]:
     """A float64 label matrix in exactly one encoding, which must be named: 'pm1' or '01'."""
     check_encoding(np.zeros(0), encoding)
     values = ENCODINGS[encoding]
-    return hnp.arrays(np.float64, shape, elements=st.sampled_from(values)).map(
+    return st.composite(lambda draw: grid_arrays(draw, shape, values, "labels"))().map(
         lambda Y: check_encoding(Y, encoding))
 
 
@@ -528,20 +692,36 @@ def attribute_labels(shape, *, encoding: str) -> st.SearchStrategy[np.ndarray]:
 def attribute_batches(draw, *, encoding: str, max_n: int = 6, max_attributes: int = 6,
                       bound: float = 10.0, ties: bool = False):
     """(scores [N x C], Y [N x C]) with Y in the named encoding; ``ties`` uses TIE_GRID."""
-    n = draw(st.integers(1, max_n), label="N")
-    c = draw(st.integers(1, max_attributes), label="C")
-    elements = st.sampled_from(TIE_GRID) if ties else finite_floats(bound)
-    scores = draw(hnp.arrays(np.float64, (n, c), elements=elements), label="scores")
+    n = draw(sizes(max_n))
+    c = draw(sizes(max_attributes, 40, label="C"))
+    scores = (grid_arrays(draw, (n, c), TIE_GRID, "scores") if ties
+              else float_arrays(draw, (n, c), bound, "scores"))
     Y = draw(attribute_labels((n, c), encoding=encoding), label=f"Y ({encoding})")
     return scores, Y
+
+
+def push_off_attribute_hinge_kinks(batch, gap: float = 1e-3):
+    """(scores, Y in {-1, +1}) with every y_ij f_j within ``gap`` of 1 moved to 1 + 3 gap."""
+    scores, Y = batch
+    near = np.abs(1.0 - Y * scores) <= gap
+    if not near.any():
+        return batch
+    return np.where(near, Y * (1.0 + 3.0 * gap), scores), Y
+
+
+def away_from_attribute_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-3):
+    """Attribute batches (pm1) with every y_ij f_j more than ``gap`` from 1 (pushed off)."""
+    return batches.map(lambda b: push_off_attribute_hinge_kinks(b, gap)).filter(
+        lambda b: bool(np.all(np.abs(1.0 - b[1] * b[0]) > gap)))
 
 
 @st.composite
 def attribute_margin_batches(draw, *, max_n: int = 6, max_attributes: int = 6):
     """(scores, Y in {-1, +1}) with y_ij f_j >= 1 everywhere (sometimes exactly 1)."""
     _, Y = draw(attribute_batches(encoding="pm1", max_n=max_n, max_attributes=max_attributes))
-    excess = draw(hnp.arrays(np.float64, Y.shape, elements=st.one_of(
-        st.just(0.0), st.floats(0.0, 10.0))), label="excess margin")
+    excess = _array(draw, np.float64, Y.shape, st.one_of(st.just(0.0), st.floats(0.0, 10.0)),
+                    lambda rng, s: np.where(rng.random(s) < 0.2, 0.0, rng.uniform(0, 10, s)),
+                    "excess margin")
     return Y * (1.0 + excess), Y
 
 
@@ -552,17 +732,19 @@ def regression_batches(draw, *, max_n: int = 6, max_dims: int = 5, bound: float 
 
     With ``ties``, some predictions equal their target exactly (the kink of the L1 loss).
     """
-    n = draw(st.integers(1, max_n), label="N")
-    d = draw(st.integers(1, max_dims), label="D")
-    pred = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(bound)), label="pred")
-    target = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(bound)), label="target")
+    n = draw(sizes(max_n))
+    d = draw(sizes(max_dims, 20, label="D"))
+    pred = float_arrays(draw, (n, d), bound, "pred")
+    target = float_arrays(draw, (n, d), bound, "target")
     if outlier:
-        far = draw(hnp.arrays(np.bool_, (n, d)), label="outliers")
-        big = draw(hnp.arrays(np.float64, (n, d), elements=st.one_of(
-            st.floats(-outlier, -100.0), st.floats(100.0, outlier))), label="outlier values")
+        far = bool_arrays(draw, (n, d), "outliers")
+        big = _array(draw, np.float64, (n, d), st.one_of(
+            st.floats(-outlier, -100.0), st.floats(100.0, outlier)),
+            lambda rng, s: rng.choice([-1.0, 1.0], s) * np.exp(
+                rng.uniform(np.log(100.0), np.log(max(outlier, 100.0)), s)), "outlier values")
         target = np.where(far, big, target)
     if ties:
-        same = draw(hnp.arrays(np.bool_, (n, d)), label="ties")
+        same = bool_arrays(draw, (n, d), "ties")
         pred = np.where(same, target, pred)
     return pred, target
 
@@ -572,21 +754,42 @@ def has_l1_kink(pred: np.ndarray, target: np.ndarray, gap: float = 1e-3) -> bool
     return bool(np.any(np.abs(pred - target) <= gap * np.maximum(1.0, np.abs(target))))
 
 
+def push_off_l1_kinks(batch, gap: float = 1e-3):
+    """(pred, target) with every prediction within ``gap`` (relative) of its target moved
+    3 gap (relative) away from it."""
+    pred, target = batch
+    width = gap * np.maximum(1.0, np.abs(target))
+    near = np.abs(pred - target) <= width
+    if not near.any():
+        return batch
+    return np.where(near, target + 3.0 * width, pred), target
+
+
+def away_from_l1_kinks(batches: st.SearchStrategy, gap: float = 1e-3) -> st.SearchStrategy:
+    """Regression batches without a prediction within ``gap`` of its target (pushed off)."""
+    return batches.map(lambda b: push_off_l1_kinks(b, gap)).filter(
+        lambda b: not has_l1_kink(*b, gap))
+
+
 @st.composite
 def structured_batches(draw, *, max_n: int = 4, max_length: int = 4, max_labels: int = 3,
-                       bound: float = 5.0, ties: bool = False):
+                       bound: float = 5.0, ties: bool = False, large_n: int = LARGE_ROWS):
     """(unary [N x T x K], pairwise [K x K], y [N x T]) over a small sequence space.
 
     Every label sequence of length T over K labels is a candidate (at most 3^4 = 81).
     ``ties`` draws scores from TIE_GRID, where several sequences often share the max.
     """
-    n = draw(st.integers(1, max_n), label="N")
+    n = draw(sizes(max_n, large_n))
     t = draw(st.integers(1, max_length), label="T")
     k = draw(st.integers(2, max_labels), label="K")
-    elements = st.sampled_from(TIE_GRID) if ties else finite_floats(bound)
-    unary = draw(hnp.arrays(np.float64, (n, t, k), elements=elements), label="unary")
-    pairwise = draw(hnp.arrays(np.float64, (k, k), elements=elements), label="pairwise")
-    y = draw(hnp.arrays(np.int64, (n, t), elements=st.integers(0, k - 1)), label="y")
+
+    def scores(shape, label):
+        return (grid_arrays(draw, shape, TIE_GRID, label) if ties
+                else float_arrays(draw, shape, bound, label))
+
+    unary = scores((n, t, k), "unary")
+    pairwise = scores((k, k), "pairwise")
+    y = label_arrays(draw, (n, t), k)
     return unary, pairwise, y
 
 
@@ -611,14 +814,12 @@ def structured_max_gap(unary: np.ndarray, pairwise: np.ndarray, y: np.ndarray) -
 
     The structured hinge is differentiable only where the maximiser is unique (gap > 0).
     """
-    from nncheck.reference.losses import all_sequences, sequence_scores
+    from nncheck.reference.losses import all_sequences, batch_sequence_scores
 
     seqs = all_sequences(y.shape[1], unary.shape[2])
-    gap = np.inf
-    for i in range(len(y)):
-        aug = np.sort(sequence_scores(unary[i], pairwise, seqs) + (seqs != y[i]).sum(axis=1))
-        gap = min(gap, aug[-1] - aug[-2])
-    return float(gap)
+    aug = np.sort(batch_sequence_scores(unary, pairwise, seqs)
+                  + (seqs[None, :, :] != y[:, None, :]).sum(axis=2), axis=1)
+    return float((aug[:, -1] - aug[:, -2]).min())
 
 
 @st.composite
@@ -626,12 +827,12 @@ def linear_objective_batches(draw, *, max_n: int = 6, max_dims: int = 5, max_cla
                              w_bound: float = 3.0, x_bound: float = 3.0, regs=None):
     """(W [D x C], X [N x D], y [N], reg >= 0) for the total objective of a softmax classifier
     (and, with other bounds, for the linear classifiers of the course API)."""
-    n = draw(st.integers(1, max_n), label="N")
-    d = draw(st.integers(1, max_dims), label="D")
-    c = draw(st.integers(2, max_classes), label="C")
-    W = draw(hnp.arrays(np.float64, (d, c), elements=finite_floats(w_bound)), label="W")
-    X = draw(hnp.arrays(np.float64, (n, d), elements=finite_floats(x_bound)), label="X")
-    y = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="y")
+    n = draw(sizes(max_n))
+    d = draw(sizes(max_dims, 100, label="D"))
+    c = draw(sizes(max_classes, 20, low=2, label="C"))
+    W = float_arrays(draw, (d, c), w_bound, "W")
+    X = float_arrays(draw, (n, d), x_bound, "X")
+    y = label_arrays(draw, (n,), c)
     if regs is None:
         regs = st.one_of(st.just(0.0), st.floats(1e-3, 10.0))
     reg = draw(regs, label="reg")

@@ -29,6 +29,7 @@ from nncheck.strategies import (
     bn_raw_batches,
     bn_seeded_normal,
     bn_spread_batches,
+    sizes,
 )
 from nncheck.suite import PROFILES, invariant
 
@@ -553,7 +554,8 @@ def test_batchnorm_inference_with_batch_statistics_equals_train(impl, batch, eps
 
 @st.composite
 def _spatial_inputs(draw):
-    shape = tuple(draw(st.integers(1, 3), label=axis) for axis in ("N", "C", "H", "W"))
+    shape = (draw(sizes(3, 64, label="N")), draw(sizes(3, 16, label="C")),
+             draw(sizes(3, 8, label="H")), draw(sizes(3, 8, label="W")))
     if shape[0] * shape[2] * shape[3] == 1:
         shape = (2, *shape[1:])  # at least two values per channel
     x = draw(bn_spread_batches(shape=shape))

@@ -29,7 +29,8 @@ from nncheck.strategies import (
 from nncheck.suite import invariant
 
 # Relative precision asked of float64 results computed by different, stable orders of
-# operations on data with at most ~24 rows: far above round-off, far below every bug.
+# operations on data of up to 300 rows and 32 features: far above round-off (checked with
+# several seeds), far below every bug.
 PREC = 1e-9
 NON_CONSTANT_KINDS = tuple(k for k in DATA_KINDS if k != "constant_columns")
 

@@ -23,18 +23,23 @@ from nncheck.runtime.probes import Counter, CountingSequence
 from nncheck.strategies import (
     attribute_batches,
     attribute_margin_batches,
+    away_from_attribute_hinge_kinks,
+    away_from_crammer_singer_kinks,
     away_from_hinge_kinks,
+    away_from_l1_kinks,
     caterpillar_tree,
     classification_batches,
     crammer_singer_kink_distance,
     finite_floats,
-    has_l1_kink,
+    float_matrices,
     hierarchical_batches,
     label_trees,
+    labels,
     linear_objective_batches,
     margin_satisfying_batches,
     multiclass_batches,
     regression_batches,
+    sizes,
     structured_batches,
     structured_margin_batches,
     structured_max_gap,
@@ -161,8 +166,7 @@ def test_svm_gradient_rows_sum_to_zero(impl, batch):
 def test_softmax_invariant_to_row_shift(impl, batch, data):
     """Adding a constant to every score of a row (its own constant per row) changes nothing."""
     scores, y = batch
-    shifts = data.draw(hnp.arrays(np.float64, (len(y), 1), elements=st.floats(-100, 100)),
-                       label="row shifts")
+    shifts = data.draw(float_matrices((len(y), 1), 100.0, "row shifts"), label="row shifts")
     loss, dscores = impl.call("softmax_loss", scores, y)
     loss2, dscores2 = impl.call("softmax_loss", scores + shifts, y)
     assert_close(loss2, loss, rtol=1e-9, atol=1e-9, name="loss after row shift")
@@ -340,8 +344,7 @@ def test_crammer_singer_matches_reference(impl, batch):
 
 
 @invariant("crammer_singer_loss")
-@given(batch=classification_batches().filter(
-    lambda b: crammer_singer_kink_distance(*b) > KINK_GAP))
+@given(batch=away_from_crammer_singer_kinks(classification_batches(), KINK_GAP))
 def test_crammer_singer_gradient_matches_numeric(impl, batch):
     """Away from kinks (hinge at 0, tied runner-up), the gradient matches central differences."""
     _numeric_check(impl, "crammer_singer_loss", batch)
@@ -419,9 +422,9 @@ def test_hierarchical_softmax_leaf_probabilities_sum_to_one(impl, tree, data):
 @given(data=st.data())
 def test_hierarchical_softmax_one_inner_node_is_logistic_regression(impl, data):
     """With one inner node and two leaves it is binary logistic regression on that node's score."""
-    n = data.draw(st.integers(1, 6), label="N")
-    s = data.draw(hnp.arrays(np.float64, (n, 1), elements=finite_floats(30.0)), label="scores")
-    y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, 1)), label="y")
+    n = data.draw(sizes(6), label="N")
+    s = data.draw(float_matrices((n, 1), 30.0, "scores"), label="scores")
+    y = data.draw(labels((n,), 2), label="y")
     tree = [[(0, 1)], [(0, -1)]]  # label 0: probability sigma(s); label 1: 1 - sigma(s)
     loss, dnode = _hs_loss(impl, s, y, tree)
     is_zero = (y == 0).astype(np.float64)[:, None]
@@ -466,10 +469,6 @@ def test_hierarchical_softmax_averages_over_examples(impl, batch):
 
 # ------------------------------------------------------------------------- attribute hinge
 
-def _attribute_hinge_kink_free(scores, Y):
-    return bool(np.all(np.abs(1.0 - Y * scores) > KINK_GAP))
-
-
 ATTRIBUTE_PM1 = st.one_of(attribute_batches(encoding="pm1"),
                           attribute_batches(encoding="pm1", ties=True))
 
@@ -482,7 +481,7 @@ def test_attribute_hinge_matches_reference(impl, batch):
 
 
 @invariant("attribute_hinge_loss")
-@given(batch=attribute_batches(encoding="pm1").filter(lambda b: _attribute_hinge_kink_free(*b)))
+@given(batch=away_from_attribute_hinge_kinks(attribute_batches(encoding="pm1")))
 def test_attribute_hinge_gradient_matches_numeric(impl, batch):
     """Away from kinks, the gradient matches central differences of the loss."""
     _numeric_check(impl, "attribute_hinge_loss", batch)
@@ -664,7 +663,7 @@ def test_l1_regression_matches_reference(impl, batch):
 
 
 @invariant("l1_regression_loss")
-@given(batch=regression_batches().filter(lambda b: not has_l1_kink(*b)))
+@given(batch=away_from_l1_kinks(regression_batches()))
 def test_l1_regression_gradient_is_sign_of_difference(impl, batch):
     """Away from ties, dL_i/df_j = sign(f_j - y_ij) / N: only the sign of the error counts."""
     pred, target = batch
@@ -685,7 +684,7 @@ def test_l1_regression_subgradient_zero_at_kink(impl, batch):
 
 
 @invariant("l1_regression_loss")
-@given(batch=regression_batches(outlier=0).filter(lambda b: not has_l1_kink(*b)))
+@given(batch=away_from_l1_kinks(regression_batches(outlier=0)))
 def test_l1_regression_gradient_matches_numeric(impl, batch):
     """Away from ties, the gradient matches central differences of the loss."""
     _numeric_check(impl, "l1_regression_loss", batch)
@@ -842,15 +841,14 @@ def test_squared_hinge_gradient_matches_autograd(impl, batch):
 
 
 @invariant("crammer_singer_loss")
-@given(batch=classification_batches().filter(
-    lambda b: crammer_singer_kink_distance(*b) > KINK_GAP))
+@given(batch=away_from_crammer_singer_kinks(classification_batches(), KINK_GAP))
 def test_crammer_singer_gradient_matches_autograd(impl, batch):
     """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
     _autograd_check(impl, "crammer_singer_loss", batch)
 
 
 @invariant("attribute_hinge_loss")
-@given(batch=attribute_batches(encoding="pm1").filter(lambda b: _attribute_hinge_kink_free(*b)))
+@given(batch=away_from_attribute_hinge_kinks(attribute_batches(encoding="pm1")))
 def test_attribute_hinge_gradient_matches_autograd(impl, batch):
     """Away from kinks, the gradient matches autograd applied to the reference forward pass."""
     _autograd_check(impl, "attribute_hinge_loss", batch)
@@ -871,7 +869,7 @@ def test_l2_regression_gradient_matches_autograd(impl, batch):
 
 
 @invariant("l1_regression_loss")
-@given(batch=regression_batches(outlier=0).filter(lambda b: not has_l1_kink(*b)))
+@given(batch=away_from_l1_kinks(regression_batches(outlier=0)))
 def test_l1_regression_gradient_matches_autograd(impl, batch):
     """Away from ties, the gradient matches autograd applied to the reference forward pass."""
     _autograd_check(impl, "l1_regression_loss", batch)

@@ -24,7 +24,6 @@ import autograd
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from nncheck import stats
 from nncheck.compare import assert_close
@@ -33,12 +32,14 @@ from nncheck.reference import regularization as ref
 from nncheck.strategies import (
     distinguishable_keep_probabilities,
     dropout_inputs,
+    float_matrices,
     keep_probabilities,
     max_norm_cases,
     network_params,
     probe_weights,
     reg_strengths,
     seeds,
+    sizes,
     tiled_activations,
     weight_matrices,
     weights_with_zeros,
@@ -564,7 +565,7 @@ def _routes(what, names, impl, x, p, seed, data):
 
 
 def _like(x):
-    return hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10))
+    return float_matrices(x.shape, 10.0, "dout")
 
 
 @invariant("dropout_backward", "dropout_forward")
@@ -586,12 +587,13 @@ def test_vanilla_backward_matches_numeric(impl, x, p, seed, data):
 
 
 def _numeric(what, names, impl, x, p, seed, data):
-    mode = data.draw(st.sampled_from(["train", "test"]), label="mode")
     dout = data.draw(_like(x), label="dout")
-    out, mask = impl.call(names[0], x, p, mode, seed)
-    dx = impl.call(names[1], dout, mask, p, mode)
-    _gradcheck(lambda v: float(np.sum(dout * impl.call(names[0], v, p, mode, seed)[0])),
-               x, dx, scale=float(np.sum(np.abs(dout * out))), name=f"{what} dx ({mode})")
+    for mode in ("train", "test"):  # both, every example: a bug of one mode is never missed
+        out, mask = impl.call(names[0], x, p, mode, seed)
+        dx = impl.call(names[1], dout, mask, p, mode)
+        _gradcheck(lambda v, mode=mode: float(np.sum(dout * impl.call(names[0], v, p, mode,
+                                                                       seed)[0])),
+                   x, dx, scale=float(np.sum(np.abs(dout * out))), name=f"{what} dx ({mode})")
 
 
 @invariant("dropout_backward", "dropout_forward")
@@ -660,8 +662,7 @@ def test_dropconnect_test_is_plain_product(impl, W, p, seed, data):
 
 
 def _rows_for(W):
-    return st.integers(1, 4).flatmap(
-        lambda n: hnp.arrays(np.float64, (n, W.shape[0]), elements=st.floats(-10, 10)))
+    return sizes(4, 64).flatmap(lambda n: float_matrices((n, W.shape[0]), 10.0, "x"))
 
 
 @invariant("dropconnect_forward")
@@ -683,8 +684,7 @@ def test_dropconnect_backward_matches_numeric(impl, W, p, seed, data, mode):
     The function differentiated is sum(dout * forward(x, W))."""
     x = data.draw(_rows_for(W), label="x")
     out, cache = impl.call("dropconnect_forward", x, W, p, mode, seed)
-    dout = data.draw(hnp.arrays(np.float64, out.shape, elements=st.floats(-10, 10)),
-                     label="dout")
+    dout = data.draw(_like(out), label="dout")
     dx, dW = impl.call("dropconnect_backward", dout, cache)
     forward = "dropconnect_forward"
     scale = float(np.sum(np.abs(dout)) * np.sum(np.abs(x)) * np.max(np.abs(W)) / p)

@@ -119,12 +119,18 @@ def test_repro_script_reproduces_without_hypothesis_or_nncheck(run, failure_id, 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "REPRODUCED" in done.stdout and "DISAGREE output[0]" in done.stdout
     # the stored inputs are the property's counterexample: there the broken loss is negative
+    # (svm_loss_nonnegative) or differs from the reference's (svm_matches_reference)
     from nncheck.adapters.module import load_file_as_module
+    from nncheck.reference.losses import svm_loss as reference_svm_loss
     from nncheck.report.repro import decode
 
     failure = next(f for f in failures(report) if f["id"] == failure_id)
     args = [decode(a) for a in failure["example"]["calls"][0]["args"]]
-    assert load_file_as_module(BROKEN).svm_loss(*args)[0] < 0
+    broken = load_file_as_module(BROKEN).svm_loss(*args)[0]
+    if failure_id.endswith("nonnegative"):
+        assert broken < 0
+    else:
+        assert abs(broken - reference_svm_loss(*args)[0]) > 1e-6
 
 
 def test_repro_script_finds_no_disagreement_for_a_correct_implementation(run, tmp_path):

@@ -119,11 +119,9 @@ def hierarchical_softmax_loss_forward(node_scores, y, tree):
     ``tree[c]`` is the path of label ``c`` from the root: (node, direction) pairs with
     direction +1 for the branch taken with probability sigma(s_node), -1 for the other.
     """
-    total = 0.0
-    for i, label in enumerate(y):
-        for node, direction in tree[int(label)]:
-            total = total + anp.logaddexp(0.0, -direction * node_scores[i, node])
-    return total / node_scores.shape[0]
+    rows, nodes, directions = _path_entries(y, tree)  # every node on the examples' paths
+    z = directions * node_scores[rows, nodes]
+    return anp.sum(anp.logaddexp(0.0, -z)) / node_scores.shape[0]
 
 
 def hierarchical_softmax_loss(node_scores, y, tree):
@@ -134,13 +132,19 @@ def hierarchical_softmax_loss(node_scores, y, tree):
     node_scores = np.asarray(node_scores, dtype=np.float64)
     n = node_scores.shape[0]
     dscores = np.zeros_like(node_scores)
-    loss = 0.0
-    for i, label in enumerate(y):
-        for node, direction in tree[int(label)]:
-            z = direction * node_scores[i, node]
-            loss += np.logaddexp(0.0, -z)
-            dscores[i, node] += -direction * _sigmoid(-z)
-    return float(loss / n), dscores / n
+    rows, nodes, directions = _path_entries(y, tree)
+    z = directions * node_scores[rows, nodes]
+    loss = float(np.sum(np.logaddexp(0.0, -z)))
+    np.add.at(dscores, (rows, nodes), -directions * _sigmoid(-z))
+    return loss / n, dscores / n
+
+
+def _path_entries(y, tree):
+    """(rows, nodes, directions): one entry per (example, node on its label's path); each
+    example reads its own label's path once, nothing else."""
+    pairs = [(i, node, direction) for i, label in enumerate(y) for node, direction in tree[int(label)]]
+    rows, nodes, directions = (np.array(v) for v in zip(*pairs, strict=True))
+    return rows.astype(np.int64), nodes.astype(np.int64), directions.astype(np.float64)
 
 
 def hierarchical_leaf_probabilities(node_scores, tree):
@@ -265,21 +269,33 @@ def sequence_scores(unary, pairwise, sequences):
     return total
 
 
+def batch_sequence_scores(unary, pairwise, sequences):
+    """[N x S] score of every sequence (rows of ``sequences`` [S x T]) for every example
+    of ``unary`` [N x T x K]; written with autograd.numpy, so it is differentiable."""
+    t = np.arange(sequences.shape[1])
+    total = anp.sum(unary[:, t, sequences], axis=2)
+    if sequences.shape[1] > 1:
+        total = total + anp.sum(pairwise[sequences[:, :-1], sequences[:, 1:]], axis=1)[None, :]
+    return total
+
+
+def _true_scores(unary, pairwise, y):
+    """[N] score of each example's true sequence y_i."""
+    n, length = y.shape
+    total = anp.sum(unary[np.arange(n)[:, None], np.arange(length)[None, :], y], axis=1)
+    if length > 1:
+        total = total + anp.sum(pairwise[y[:, :-1], y[:, 1:]], axis=1)
+    return total
+
+
 def structured_svm_loss_forward(unary, pairwise, y):
     """Mean over N of max over all sequences s of [Hamming(s, y_i) + score(s)] - score(y_i)."""
     n, length, labels = unary.shape
+    y = np.asarray(y, dtype=np.int64)
     seqs = all_sequences(length, labels)
-    t = anp.arange(length)
-    total = 0.0
-    for i in range(n):
-        scores = anp.sum(unary[i][t, seqs], axis=1)
-        true = anp.sum(unary[i][t, y[i]])
-        if length > 1:
-            scores = scores + anp.sum(pairwise[seqs[:, :-1], seqs[:, 1:]], axis=1)
-            true = true + anp.sum(pairwise[y[i][:-1], y[i][1:]])
-        hamming = (seqs != y[i][None, :]).sum(axis=1)
-        total = total + anp.max(scores + hamming) - true
-    return total / n
+    hamming = (seqs[None, :, :] != y[:, None, :]).sum(axis=2)
+    augmented = batch_sequence_scores(unary, pairwise, seqs) + hamming
+    return anp.sum(anp.max(augmented, axis=1) - _true_scores(unary, pairwise, y)) / n
 
 
 def structured_svm_loss(unary, pairwise, y):
@@ -297,19 +313,21 @@ def structured_svm_loss(unary, pairwise, y):
     t = np.arange(length)
     dunary = np.zeros_like(unary)
     dpairwise = np.zeros_like(pairwise)
-    loss = 0.0
-    for i in range(n):
-        augmented = sequence_scores(unary[i], pairwise, seqs) + (seqs != y[i]).sum(axis=1)
-        best = seqs[int(np.argmax(augmented))]
-        true_score = sequence_scores(unary[i], pairwise, y[i][None, :])[0]
-        loss += augmented.max() - true_score
-        if augmented.max() <= true_score:  # the truth is (one of) the maximisers: no gradient
-            continue
-        np.add.at(dunary[i], (t, best), 1.0)
-        np.add.at(dunary[i], (t, y[i]), -1.0)
-        np.add.at(dpairwise, (best[:-1], best[1:]), 1.0)
-        np.add.at(dpairwise, (y[i][:-1], y[i][1:]), -1.0)
-    return float(loss / n), dunary / n, dpairwise / n
+    augmented = (batch_sequence_scores(unary, pairwise, seqs)
+                 + (seqs[None, :, :] != y[:, None, :]).sum(axis=2))
+    top = augmented.max(axis=1)
+    true_score = _true_scores(unary, pairwise, y)
+    loss = float(np.sum(top - true_score))
+    # the truth is (one of) the maximisers where top <= true_score: no gradient there
+    active = np.flatnonzero(top > true_score)
+    best = seqs[np.argmax(augmented[active], axis=1)]  # [A x T], first maximiser on ties
+    truth = y[active]
+    rows = active[:, None]
+    np.add.at(dunary, (rows, t[None, :], best), 1.0)
+    np.add.at(dunary, (rows, t[None, :], truth), -1.0)
+    np.add.at(dpairwise, (best[:, :-1], best[:, 1:]), 1.0)
+    np.add.at(dpairwise, (truth[:, :-1], truth[:, 1:]), -1.0)
+    return loss / n, dunary / n, dpairwise / n
 
 
 # ------------------------------------------------------------------- total objective

@@ -4,8 +4,8 @@ Used by tests/test_report_html.py (spec ``nncheck_mixed_impl:load``, with this f
 sys.path). It is not a conformance target:
 
 * ``svm_loss`` is the broken ``tests/mutants/svm_without_max.py`` (failed invariants),
-  except that it raises, with a message full of HTML, for batches of more than 8 rows
-  (only the doubled-batch property draws those: an error verdict);
+  except that it raises, with a message full of HTML, for a batch of more than 8 rows
+  that is a batch stacked on itself (the doubled-batch property's: an error verdict);
 * ``softmax_loss`` is missing (not-implemented verdicts);
 * two declared deviations: a mapped one on an invariant that passes, an expected failure;
 * correct, minimal initializers, dropout, PCA and whitening, so every plot is drawn.
@@ -25,8 +25,10 @@ BROKEN = Path(__file__).parent.parent / "mutants" / "svm_without_max.py"
 
 
 def svm_loss(scores, y):
-    if scores.shape[0] > 8:
-        raise ValueError(f"batch too large {HOSTILE}")
+    n = scores.shape[0]
+    if (n > 8 and n % 2 == 0 and np.array_equal(scores[: n // 2], scores[n // 2:])
+            and np.array_equal(y[: n // 2], y[n // 2:])):
+        raise ValueError(f"batch stacked on itself {HOSTILE}")
     return load_file_as_module(BROKEN).svm_loss(scores, y)
 
 
