@@ -21,7 +21,7 @@ def summary_lines(verdicts: list[Verdict], implementation, *, not_run: list[dict
     per: dict[str, Counter] = defaultdict(Counter)
     for v in verdicts:
         per[v.component][v.status] += 1
-    width = max(len("component"), *(len(c) for c in per))
+    width = max([len("component"), *(len(c) for c in per)])
     lines = [f"{'component':<{width}}  " + "  ".join(f"{h:>9}" for h in _HEAD)]
     for name in [c for c in COMPONENTS if c in per]:
         lines.append(f"{name:<{width}}  " + "  ".join(f"{per[name][s]:>9}" for s in STATUSES))

@@ -36,6 +36,8 @@ def _wrong(scores, y):  # the gradient not divided by N
 
 QUICK = ["--profile", "dev", "--seed", "3", "--no-database", "--component", "softmax_loss",
          "--component", "svm_loss"]
+# pytest's own selection, for the cases that cost a time limit or a restart per invariant.
+ONLY = ("--", "-k", "softmax_matches_reference or svm_matches_reference")
 
 
 def _check(tmp_path: Path, body: str, *options: str, timeout: float = 300):
@@ -111,7 +113,7 @@ CASES = {
         def softmax_loss(scores, y):
             while True:
                 os.fork()
-        ''', ("-k", "softmax_matches_reference or svm_matches_reference"), "error",
+        ''', ONLY, "error",
         "started more than", 1),
     "thread_left_running": ('''
         import threading, time
@@ -131,26 +133,26 @@ CASES = {
         import os
         def softmax_loss(scores, y):
             os._exit(0)
-        ''', ("-k", "softmax_matches_reference or svm_matches_reference"), "error",
+        ''', ONLY, "error",
         "exit status 0", 1),
     "segfault": ('''
         import ctypes
         def softmax_loss(scores, y):
             ctypes.string_at(0)
-        ''', ("-k", "softmax_matches_reference or svm_matches_reference"), "error",
+        ''', ONLY, "error",
         "Segmentation fault", 1),
     "hangs": ('''
         import time
         def softmax_loss(scores, y):
             time.sleep(10**6)
-        ''', ("--timeout", "2", "-k", "softmax_matches_reference or svm_matches_reference"),
+        ''', ("--timeout", "2", *ONLY),
         "error", "did not finish within the 2 s time limit", 1),
     "memory_bomb": ('''
         def softmax_loss(scores, y):
             hoard = []
             while True:
                 hoard.append(np.ones(2**24))
-        ''', ("--max-memory", "0.5", "-k", "softmax_matches_reference or svm_matches_reference"),
+        ''', ("--max-memory", "0.5", *ONLY),
         "error", "over the limit of 0.5 GiB", 1),
     # -- outputs that lie
     "matrix_output": ('''
@@ -197,7 +199,7 @@ CASES = {
             if len(y) > 20:
                 time.sleep(10**6)
             return _right(scores, y)
-        ''', ("--timeout", "3", "-k", "softmax_matches_reference or svm_matches_reference"),
+        ''', ("--timeout", "3", *ONLY),
         "error", "time limit", 1),
 }
 
