@@ -6,7 +6,6 @@ against deliberately broken implementations.
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -69,7 +68,8 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
 
 
 def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
-    """Run pytest in this process; return its exit status and the report (None if absent)."""
+    """Run pytest in this process; return its exit status and the report it built (None if
+    it built none). ``report_dir`` is where the plugin writes it (``--nncheck-report``)."""
     import hypothesis  # noqa: F401  (see below)
     import pytest
 
@@ -82,22 +82,13 @@ def run_pytest(args: list[str], report_dir: Path) -> tuple[int, dict | None]:
         args = [*args, "-W", f"ignore:Module already imported so cannot be rewritten; {name}"
                              ":pytest.PytestAssertRewriteWarning"]
 
-    report_path = Path(report_dir) / "report.json"
-    before = _identity(report_path)  # the previous report stays until this run replaces it
+    from nncheck.plugin import LAST_REPORT
+
+    LAST_REPORT.clear()
     code = int(pytest.main(args))
-    after = _identity(report_path)
-    if after is None or after == before:  # this run wrote no report
-        return code, None
-    return code, json.loads(report_path.read_text(encoding="utf-8"))
-
-
-def _identity(path: Path) -> tuple | None:
-    """What tells one written file from another (reports are replaced, never rewritten)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+    # The report as this process built it (the file is only its copy; the previous report
+    # stays on disk until a run replaces it).
+    return code, LAST_REPORT.get("report")
 
 
 def check(impl: str = "reference", *, components: Iterable[str] = (), profile: str = "ci",

@@ -112,8 +112,11 @@ class Run:
 
             shutil.rmtree(self._fault_dir, ignore_errors=True)
         if hasattr(session.config, "workerinput"):  # an xdist worker: the controller reports
+            _stop_implementations()  # before the controller writes anything
             return
-        if self.report_dir and (self.verdicts or self.collected):
+        if not self.report_dir or not (self.verdicts or self.collected):
+            _stop_implementations()
+        else:
             from nncheck.report import build_report, write_report
 
             properties_done = time.monotonic()
@@ -128,8 +131,11 @@ class Run:
                                   workers=_workers(session.config),
                                   phases_s=self._phases(properties_done),
                                   not_run=not_run, interrupted=self.interrupted)
+            # No implementation process may outlive the verdicts: none can touch the files.
+            _stop_implementations()
             self.written_to = self.report_folder()
             write_report(report, self.written_to)
+            LAST_REPORT["report"], LAST_REPORT["folder"] = report, self.written_to
 
     def report_folder(self) -> str:
         """Where this run's report goes: an interrupted run keeps the previous report and
@@ -507,6 +513,17 @@ def _limits(config: pytest.Config):
         return Limits(**{k: v for k, v in given.items() if v is not None})
     except UsageError as exc:
         raise pytest.UsageError(f"nncheck: {exc}") from None
+
+
+# The report this process last wrote, as built in memory: nncheck.api reads the verdict from
+# here, never back from the file, which another process could have rewritten.
+LAST_REPORT: dict = {}
+
+
+def _stop_implementations() -> None:
+    from nncheck.runtime.boundary import disconnect_all
+
+    disconnect_all()
 
 
 # The folder inside --nncheck-report where an interrupted run writes its report.

@@ -222,6 +222,31 @@ def test_hostile_implementation_gets_the_right_verdict(tmp_path, case):
     assert report["summary"]["conforms"] is (code == 0)
 
 
+def test_an_implementation_cannot_forge_the_report_file(tmp_path):
+    """A thread of the implementation keeps writing a conforming report.json where the run
+    will write its own: the implementation processes are gone before the report is written,
+    and the exit status comes from the verdicts in memory, not from the file."""
+    forged = json.dumps({"schema_version": "1.3", "summary": {"conforms": True}})
+    body = f'''
+        import os, threading, time
+        def _forge():
+            while True:
+                try:
+                    os.makedirs({str(tmp_path / "report")!r}, exist_ok=True)
+                    with open({str(tmp_path / "report" / "report.json")!r}, "w") as f:
+                        f.write({forged!r})
+                except OSError:
+                    pass
+                time.sleep(0.01)
+        threading.Thread(target=_forge, daemon=True).start()
+        softmax_loss = _wrong
+        '''
+    got, report, output = _check(tmp_path, body)
+    assert got == 1, output[-3000:]
+    assert report is not None and report["summary"]["conforms"] is False
+    assert report["implementation"]["name"] == "hostile_impl"
+
+
 def test_a_hang_in_the_plot_measurements_ends_with_a_report(tmp_path):
     """The report's measurements call the implementation on inputs the properties never
     draw (dropout on 200 x 500); they run under the same time limit."""
