@@ -82,7 +82,7 @@ class Run:
         if report.when == "???":  # pytest-xdist: the worker died while running this test
             started = self._started_at.get(report.nodeid)
             verdict = classify_crash(
-                report.nodeid, self.config.getoption("timeout", None),
+                report.nodeid,
                 elapsed=None if started is None else time.monotonic() - started,
                 fatal_error=_fatal_error(getattr(report, "node", None)))
             if verdict is not None:

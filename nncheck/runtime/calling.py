@@ -11,6 +11,7 @@ which output broke which rule.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +24,13 @@ from nncheck.errors import ContractViolation, ImplementationFault, Implementatio
 
 def parameter_names(comp: Component) -> list[str]:
     """Parameter names of the canonical signature, e.g. ``['scores', 'y']``."""
-    inside = re.match(r"\w+\((.*?)\)", comp.signature).group(1)
-    return [p.split("=")[0].strip() for p in inside.split(",") if p.strip()]
+    return list(_parameter_names(comp.signature))
+
+
+@functools.lru_cache(maxsize=None)
+def _parameter_names(signature: str) -> tuple[str, ...]:
+    inside = re.match(r"\w+\((.*?)\)", signature).group(1)
+    return tuple(p.split("=")[0].strip() for p in inside.split(",") if p.strip())
 
 
 def call_guarded(fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
