@@ -27,7 +27,7 @@ def parameter_names(comp: Component) -> list[str]:
     return list(_parameter_names(comp.signature))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parameter_names(signature: str) -> tuple[str, ...]:
     inside = re.match(r"\w+\((.*?)\)", signature).group(1)
     return tuple(p.split("=")[0].strip() for p in inside.split(",") if p.strip())
