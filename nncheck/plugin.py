@@ -111,31 +111,35 @@ class Run:
             import shutil
 
             shutil.rmtree(self._fault_dir, ignore_errors=True)
-        if hasattr(session.config, "workerinput"):  # an xdist worker: the controller reports
-            _stop_implementations()  # before the controller writes anything
-            return
-        if not self.report_dir or not (self.verdicts or self.collected):
+        try:
+            if not hasattr(session.config, "workerinput") and self.report_dir and (
+                    self.verdicts or self.collected):
+                self.write(session)
+        finally:
+            # No implementation process outlives the verdicts, so none can touch the report
+            # (a worker stops its own before the controller writes).
             _stop_implementations()
-        else:
-            from nncheck.report import build_report, write_report
 
-            properties_done = time.monotonic()
-            not_run = self.not_run()
-            measurements = [] if self.interrupted else self.measure()
-            report = build_report(self.verdicts, self.implementation, spec=self.spec,
-                                  profile=suite.active_profile(),
-                                  seed=_seed(session.config),
-                                  duration_s=time.time() - self.started,
-                                  conventions=self.options,
-                                  measurements=measurements,
-                                  workers=_workers(session.config),
-                                  phases_s=self._phases(properties_done),
-                                  not_run=not_run, interrupted=self.interrupted)
-            # No implementation process may outlive the verdicts: none can touch the files.
-            _stop_implementations()
-            self.written_to = self.report_folder()
-            write_report(report, self.written_to)
-            LAST_REPORT["report"], LAST_REPORT["folder"] = report, self.written_to
+    def write(self, session: pytest.Session) -> None:
+        """Build the report, stop the implementation processes, then write the files."""
+        from nncheck.report import build_report, write_report
+
+        properties_done = time.monotonic()
+        not_run = self.not_run()
+        measurements = [] if self.interrupted else self.measure()
+        report = build_report(self.verdicts, self.implementation, spec=self.spec,
+                              profile=suite.active_profile(),
+                              seed=_seed(session.config),
+                              duration_s=time.time() - self.started,
+                              conventions=self.options,
+                              measurements=measurements,
+                              workers=_workers(session.config),
+                              phases_s=self._phases(properties_done),
+                              not_run=not_run, interrupted=self.interrupted)
+        _stop_implementations()
+        self.written_to = self.report_folder()
+        write_report(report, self.written_to)
+        LAST_REPORT["report"], LAST_REPORT["folder"] = report, self.written_to
 
     def report_folder(self) -> str:
         """Where this run's report goes: an interrupted run keeps the previous report and
