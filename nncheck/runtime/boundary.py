@@ -480,7 +480,22 @@ class RemoteObject:
 
     @property
     def _nncheck_description(self) -> str:
-        return self._nncheck_handle.description
+        """What the object is, for a message (asked of the implementation process once)."""
+        handle = self._nncheck_handle
+        if handle.description:
+            return handle.description
+        process = self._nncheck_process
+        text = handle.type_name
+        if self._nncheck_generation == process.generation and process.fault is None:
+            try:
+                reply = process.request(("describe", handle.key), "describe")
+                if isinstance(reply, tuple) and len(reply) == 2 and isinstance(reply[1], str):
+                    text = reply[1][:300]
+            except (ImplementationFault, ImplementationRaised):
+                pass
+        object.__setattr__(self, "_nncheck_handle", Handle(handle.key, handle.type_name, text,
+                                                           handle.methods))
+        return text
 
     def __getattr__(self, name: str):
         if name.startswith("__"):

@@ -127,6 +127,9 @@ class _Server:
             if callable(value) and not isinstance(value, np.ndarray):
                 return ("callable",)
             return ("ok", self.export(value))
+        if kind == "describe":
+            obj = self.objects.get(request[1])
+            return ("ok", "an object that is gone" if obj is None else _describe(obj))
         if kind == "reset":
             self.objects.clear()
             self.keys.clear()
@@ -181,7 +184,14 @@ class _Server:
             while key in self.objects:
                 key += 1
             self.objects[key], self.keys[id(obj)] = obj, key
-        return Handle(key, _type_name(obj), _describe(obj), _methods(type(obj)))
+        kind = type(obj)
+        methods = _METHODS.get(kind)
+        if methods is None:
+            methods = _METHODS[kind] = _methods(kind)
+        # Only an array's description is cheap; others are asked for ("describe") when a
+        # message needs one, since a repr can cost milliseconds (a cache of arrays).
+        described = _describe(obj) if isinstance(obj, np.ndarray) else ""
+        return Handle(key, _type_name(obj), described, methods)
 
     def export(self, value):
         """Plain data by value; anything else stays here behind a handle."""
@@ -276,6 +286,9 @@ def _differs(old, new) -> str | None:
             if detail is not None:
                 return f", item {i}{detail}"
     return None
+
+
+_METHODS: dict[type, tuple[str, ...]] = {}  # class -> its public methods (see Handle)
 
 
 def _methods(kind: type) -> tuple[str, ...]:

@@ -70,7 +70,9 @@ class Arena:
     def take(self, offset: int, length: int) -> bytearray:
         if offset < 0 or length < 0 or offset + length > self.size:
             raise WireError(f"a buffer at {offset}+{length} lies outside the shared arena")
-        return bytearray(self.map[offset:offset + length])
+        out = bytearray(length)
+        memoryview(out)[:] = memoryview(self.map)[offset:offset + length]  # one copy
+        return out
 
 
 @dataclass(frozen=True)
