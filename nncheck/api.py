@@ -47,7 +47,6 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
         "--nncheck-profile", profile,
         "--nncheck-report", str(report_dir),
         f"--nncheck-seed={seed}",
-        "--nncheck-pin-cpu",
         "-rN",
         "-v" if verbose else "-q",
         "--tb=long" if verbose else "--tb=short",

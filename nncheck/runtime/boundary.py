@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,7 +114,8 @@ class ImplementationProcess:
         self.fault: ImplementationFault | None = None  # sticky within an invariant
         self._cpu_start: int | None = None
         self._log = None
-        self._objects: dict[int, RemoteObject] = {}
+        self._objects: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
+        self._released: list[int] = []  # keys of RemoteObjects collected since the last request
         self.requests = 0  # round trips so far (benchmarks/suite.py reads it)
         self.arenas: tuple[Arena | None, Arena | None] = (None, None)
 
@@ -146,7 +148,8 @@ class ImplementationProcess:
         self._poller = select.poll()
         self._poller.register(self.rfd, select.POLLIN | select.POLLHUP | select.POLLERR)
         self.generation += 1
-        self._objects = {}
+        self._objects = weakref.WeakValueDictionary()
+        self._released = []
         write_frame(self.wfd, (self.spec, self.options), time.monotonic() + 30)
         _LIVE.add(self)
 
@@ -209,8 +212,9 @@ class ImplementationProcess:
         self.fault = None
         self.deadline = time.monotonic() + self.limits.timeout
         self._cpu_start = None
-        if self.proc is not None and self.proc.poll() is None and self._objects:
-            self._objects = {}
+        if self.proc is not None and self.proc.poll() is None and (self._objects or self._released):
+            self._objects = weakref.WeakValueDictionary()
+            self._released = []
             try:
                 self.request(("reset",), "reset")
             except ImplementationFault:
@@ -235,8 +239,9 @@ class ImplementationProcess:
         self._ensure_running()
         self.requests += 1
         deadline = self.deadline or (time.monotonic() + self.limits.timeout)
+        released, self._released = self._released, []
         try:
-            write_frame(self.wfd, message, deadline, arena=self.arenas[0])
+            write_frame(self.wfd, (released, message), deadline, arena=self.arenas[0])
         except Timeout:
             self._fail("timeout", self._timeout_text(label))
         except (BrokenPipeError, OSError):
@@ -352,6 +357,8 @@ class ImplementationProcess:
         if isinstance(value, Handle):
             proxy = self._objects.get(value.key)
             if proxy is None:
+                if value.key in self._released:  # collected here, but sent back again
+                    self._released.remove(value.key)
                 proxy = RemoteObject(self, value, label)
                 self._objects[value.key] = proxy
             return proxy
@@ -514,6 +521,14 @@ class RemoteObject:
 
     def __setattr__(self, name: str, value) -> None:
         raise AttributeError("objects of the implementation cannot be changed from the checker")
+
+    def __del__(self):
+        try:
+            process = self._nncheck_process
+            if self._nncheck_generation == process.generation and process.proc is not None:
+                process._released.append(self._nncheck_handle.key)
+        except Exception:  # interpreter shutdown
+            pass
 
     def _check_generation(self, label: str) -> None:
         if self._nncheck_generation != self._nncheck_process.generation:

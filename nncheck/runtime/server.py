@@ -9,7 +9,12 @@ loaded), then serves requests until its pipe closes:
 * ``("call", component, args, kwargs, keep)``: call a component;
 * ``("method", key, name, args, kwargs)``: call a method of an object behind a handle;
 * ``("getattr", key, name)``: read an attribute of such an object;
-* ``("reset",)``: forget every handle (between invariants).
+* ``("reset",)``: forget every handle (between invariants);
+* ``("describe", key)``: a short description of an object behind a handle.
+
+Each request comes with the keys of the handles the checker has dropped since the last one,
+and those objects are forgotten first, so the objects of a long invariant (a cache per
+forward call of a gradient check) do not pile up.
 
 Each call is guarded here, beside the code under test: its inputs are compared before and
 after (mutation, also inside dicts and lists), any exception — ``KeyboardInterrupt`` and
@@ -45,6 +50,7 @@ class _Server:
         self.pid = os.getpid()
         self.objects: dict[int, Any] = {}  # handle key -> object
         self.keys: dict[int, int] = {}  # id(object) -> handle key
+        self.next_key = 0
         self.functions: dict = {}
         self.estimators: set[str] = set()
         self.opaque: dict[str, tuple[int, ...]] = {}  # component -> output positions kept here
@@ -72,6 +78,11 @@ class _Server:
                 reply = ("raised", "nncheck", f"its arguments could not be received "
                          f"({type(exc).__name__}: {exc})", False)
             else:
+                released, request = request
+                for key in released:  # handles the checker no longer holds
+                    obj = self.objects.pop(key, None)
+                    if obj is not None and self.keys.get(id(obj)) == key:
+                        del self.keys[id(obj)]
                 reply = self.handle(request)
             if os.getpid() != self.pid:  # a fork of the implementation came back here
                 os._exit(0)
@@ -180,9 +191,8 @@ class _Server:
             return obj
         key = self.keys.get(id(obj))
         if key is None or self.objects.get(key) is not obj:
-            key = len(self.objects) + 1
-            while key in self.objects:
-                key += 1
+            self.next_key += 1  # keys are never reused, so a late release cannot hit another
+            key = self.next_key
             self.objects[key], self.keys[id(obj)] = obj, key
         kind = type(obj)
         methods = _METHODS.get(kind)
