@@ -249,9 +249,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not replay failures saved by earlier runs: the seed alone decides")
     group.addoption("--nncheck-report", default=None, metavar="DIR",
                     help="write DIR/report.json and DIR/report.md")
-    group.addoption("--nncheck-pin-cpu", action="store_true",
-                    help="pin each checker process (and so its implementation process) to one "
-                         "CPU, worker i to the i-th allowed CPU (nncheck check does this)")
     group.addoption("--nncheck-in-process", action="store_true",
                     help="for benchmarks of the boundary only: import the implementation into "
                          "the checker (no isolation, no limits; a verdict can then be faked)")
@@ -277,8 +274,6 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"nncheck: {exc}") from None
     suite.use_example_database(False if config.getoption("nncheck_no_database")
                                else config.getoption("nncheck_database") or True)
-    if config.getoption("nncheck_pin_cpu"):
-        _pin_to_one_cpu(config)
     run = Run(config)
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "nncheck-run")
@@ -448,26 +443,6 @@ def _conventions(pairs: list[str]) -> dict[str, str]:
         return parse_convention_pairs(pairs)
     except UsageError as exc:
         raise pytest.UsageError(f"nncheck: {exc}") from None
-
-
-def _pin_to_one_cpu(config: pytest.Config) -> None:
-    """Run this checker process and its implementation process on one CPU.
-
-    The two take turns (the checker waits while the implementation computes), and a round
-    trip between processes on one CPU costs a few microseconds, where a wake-up of another
-    CPU costs tens (much more in a virtual machine). Worker i takes the i-th allowed CPU.
-    """
-    if not hasattr(os, "sched_setaffinity"):
-        return
-    worker = getattr(config, "workerinput", {}).get("workerid")
-    if worker is None and getattr(config.option, "dist", "no") != "no":
-        return  # the controller of workers: it only waits, leave it free
-    index = int(worker[2:]) if worker and worker[2:].isdigit() else 0
-    allowed = sorted(os.sched_getaffinity(0))
-    try:
-        os.sched_setaffinity(0, {allowed[index % len(allowed)]})
-    except OSError:
-        pass
 
 
 class _NoBoundary:
