@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,10 @@ FUNCTION = "def f(x):\n    return float((x ** 2).sum()), 2 * x\n"
 
 
 def nncheck(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The installed command (run outside the checkout, whose nncheck/ has no properties)."""
     return subprocess.run([sys.executable, "-m", "nncheck.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=120, cwd=cwd, **kwargs)
+                          capture_output=True, text=True, timeout=120,
+                          cwd=cwd or tempfile.gettempdir(), **kwargs)
 
 
 def assert_usage_error(done: subprocess.CompletedProcess, fragment: str) -> None:
@@ -128,14 +131,14 @@ def test_gradcheck_still_runs_with_sane_arguments(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["list", "--markdown"]])
-def test_list_into_a_closed_pipe_ends_quietly(args):
+def test_list_into_a_closed_pipe_ends_quietly(args, tmp_path):
     """``nncheck list | head -1``, made deterministic: the reading end is closed before
     nncheck writes anything, so its first write meets a broken pipe."""
     read, write = os.pipe()
     os.close(read)
     try:
         done = subprocess.run([sys.executable, "-m", "nncheck.cli", *args], stdout=write,
-                              stderr=subprocess.PIPE, text=True, timeout=120)
+                              stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path)
     finally:
         os.close(write)
     assert done.returncode == 0 and done.stderr == "", done.stderr
