@@ -65,7 +65,7 @@ class _Server:
         self.estimators = {n for n, c in COMPONENTS.items() if c.kind == "estimator"}
         self.opaque = {n: tuple(i for i, s in enumerate(c.outputs) if s == "opaque")
                        for n, c in COMPONENTS.items()}
-        return implementation.describe()
+        return _plain_description(implementation.describe())
 
     # ------------------------------------------------------------------ serving
     def serve(self) -> None:
@@ -217,6 +217,17 @@ class _Server:
         if kind is dict and all(type(k) in (str, int) for k in value):
             return {k: self.export(v) for k, v in value.items()}
         return self.keep(value)
+
+
+def _plain_description(description: dict) -> dict:
+    """The description in builtin types only (a library's version may be a str subclass,
+    such as torch's TorchVersion, which the checker's unpickler rightly refuses)."""
+    return {
+        "name": str(description["name"]), "version": str(description["version"]),
+        "source": str(description["source"]),
+        "components": [str(c) for c in description["components"]],
+        "deviations": [{str(k): str(v) for k, v in d.items()} for d in description["deviations"]],
+    }
 
 
 def _probe_state(probe):
