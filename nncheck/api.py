@@ -6,6 +6,7 @@ against deliberately broken implementations.
 
 from __future__ import annotations
 
+import functools
 import random
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -143,3 +144,20 @@ def list_invariants() -> dict[str, list[str]]:
             if attr.startswith("test_") and marks:
                 found.setdefault(marks[0].args[0], []).append(attr.removeprefix("test_"))
     return found
+
+
+def invariant_of(nodeid: str) -> tuple[str, str]:
+    """(component, invariant) of a property's pytest node id; ``("", invariant)`` for a test
+    that is not one of the suite's properties (another file, or an unknown name)."""
+    path, _, name = nodeid.partition("::")
+    invariant = name.split("::")[-1].removeprefix("test_")
+    owners, files = _invariant_owners()
+    owner = owners.get(invariant.split("[")[0], "") if Path(path).name in files else ""
+    return owner, invariant
+
+
+@functools.cache
+def _invariant_owners() -> tuple[dict[str, str], frozenset[str]]:
+    """Invariant name -> component, and the file names of the suite's property modules."""
+    files = frozenset(p.name for p in properties_dir().glob("test_*.py"))
+    return {name: c for c, names in list_invariants().items() for name in names}, files

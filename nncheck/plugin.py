@@ -24,7 +24,6 @@ and the invariants not run, and never conforms.
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 
@@ -97,7 +96,9 @@ class Run:
         """pytest-xdist, controller: the invariants a worker collected (all collect alike)."""
         for nodeid in ids:
             if nodeid not in self.collected:
-                owner = _owner(nodeid)
+                from nncheck.api import invariant_of
+
+                owner = invariant_of(nodeid)
                 if owner[0]:  # an nncheck property (other tests of the session are not ours)
                     self.collected[nodeid] = owner
 
@@ -456,25 +457,6 @@ class _NoBoundary:
 
 
 _NO_BOUNDARY = _NoBoundary()
-
-
-def _owner(nodeid: str) -> tuple[str, str]:
-    """(component, invariant) of a property's node id, from the suite's own listing;
-    ("", ...) for a test that is not one of the suite's properties."""
-    path, _, name = nodeid.partition("::")
-    invariant = name.split("::")[-1].removeprefix("test_")
-    owners, files = _invariant_owners()
-    owner = owners.get(invariant.split("[")[0], "") if os.path.basename(path) in files else ""
-    return owner, invariant
-
-
-@functools.lru_cache(maxsize=1)
-def _invariant_owners() -> tuple[dict[str, str], frozenset[str]]:
-    """Invariant name -> component, and the file names of the suite's property modules."""
-    from nncheck.api import list_invariants, properties_dir
-
-    files = frozenset(p.name for p in properties_dir().glob("test_*.py"))
-    return {name: c for c, names in list_invariants().items() for name in names}, files
 
 
 def _limits(config: pytest.Config):

@@ -117,17 +117,16 @@ def classify_crash(nodeid: str, *, elapsed: float | None = None,
     fault of nncheck itself); the invariant still gets an *error*, never a pass.
     ``fatal_error`` is what the worker's faulthandler wrote, e.g. "Fatal Python error: ...".
     """
-    from nncheck.api import list_invariants
+    from nncheck.api import invariant_of
 
-    function = nodeid.split("::")[-1].split("[")[0].removeprefix("test_")
-    owner = next((c for c, names in list_invariants().items() if function in names), None)
-    if owner is None:
+    owner, invariant = invariant_of(nodeid)
+    if not owner:
         return None
     after = f" after {elapsed:.1f} s" if elapsed is not None else ""
     cause = fatal_error.rstrip(".") if fatal_error else "it was killed or ended"
     return Verdict(
         component=owner,
-        invariant=nodeid.split("::")[-1].removeprefix("test_"),
+        invariant=invariant,
         status="error",
         test_id=nodeid,
         message=f"the checker's worker process died while running this invariant{after} "

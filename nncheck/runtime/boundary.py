@@ -116,7 +116,6 @@ class ImplementationProcess:
         self._log = None
         self._objects: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
         self._released: list[int] = []  # keys of RemoteObjects collected since the last request
-        self.requests = 0  # round trips so far (benchmarks/suite.py reads it)
         self.arenas: tuple[Arena | None, Arena | None] = (None, None)
 
     # -- life cycle --
@@ -237,7 +236,6 @@ class ImplementationProcess:
         if self.fault is not None:
             raise self.fault
         self._ensure_running()
-        self.requests += 1
         deadline = self.deadline or (time.monotonic() + self.limits.timeout)
         released, self._released = self._released, []
         try:
