@@ -38,7 +38,6 @@ about the input plus the output plus a few D x D matrices.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import eigh
 
 __all__ = [
     "MeanSubtraction",
@@ -307,6 +306,8 @@ def sorted_eigh(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Signs are fixed: the largest-magnitude entry of each eigenvector is positive (the first
     such entry on a tie). ``cov`` is used as scratch space and overwritten.
     """
+    from scipy.linalg import eigh  # here: scipy.linalg takes 0.1 s to import
+
     # LAPACK syevd (divide and conquer); cov is overwritten (the caller's scratch matrix).
     values, vectors = eigh(cov, overwrite_a=True, check_finite=False, driver="evd")
     values = np.clip(values[::-1], 0.0, None)
