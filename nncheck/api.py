@@ -7,6 +7,7 @@ against deliberately broken implementations.
 from __future__ import annotations
 
 import functools
+import os
 import random
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -49,6 +50,7 @@ def pytest_arguments(impl: str, *, components: Iterable[str] = (), profile: str 
         "--nncheck-report", str(report_dir),
         f"--nncheck-seed={seed}",
         "-rN",
+        *([] if os.environ.get("NNCHECK_PIN") == "0" else ["--nncheck-pin"]),
         "-v" if verbose else "-q",
         "--tb=long" if verbose else "--tb=short",
     ]

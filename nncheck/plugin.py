@@ -34,6 +34,7 @@ from nncheck.verdict import Verdict, classify_call, classify_crash, classify_set
 
 _RUN = pytest.StashKey["Run"]()
 _FAULTS = pytest.StashKey[object]()
+_AFFINITY = pytest.StashKey[object]()  # the CPUs this process had before --nncheck-pin
 
 
 class Run:
@@ -253,6 +254,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--nncheck-in-process", action="store_true",
                     help="for benchmarks of the boundary only: import the implementation into "
                          "the checker (no isolation, no limits; a verdict can then be faked)")
+    group.addoption("--nncheck-pin", action="store_true",
+                    help="put each checker process and its implementation process on one "
+                         "CPU, for faster calls between them (nncheck check does this; see "
+                         "nncheck.runtime.affinity)")
     group.addoption("--nncheck-timeout", default=None, type=float, metavar="SECONDS",
                     help="wall time per invariant for the implementation (default 120)")
     group.addoption("--nncheck-max-memory", default=None, type=float, metavar="GIB",
@@ -278,6 +283,20 @@ def pytest_configure(config: pytest.Config) -> None:
     run = Run(config)
     config.stash[_RUN] = run
     config.pluginmanager.register(run, "nncheck-run")
+    worker = getattr(config, "workerinput", None)
+    if config.getoption("nncheck_pin") and (worker or not config.getoption("numprocesses", None)):
+        from nncheck.runtime import affinity
+
+        config.stash[_AFFINITY] = affinity.pin(affinity.worker_index(
+            worker["workerid"] if worker else None))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the process back the CPUs --nncheck-pin took from it."""
+    if _AFFINITY in config.stash:
+        from nncheck.runtime import affinity
+
+        affinity.restore(config.stash[_AFFINITY])
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
