@@ -259,20 +259,59 @@ def _float64(value, what: str) -> np.ndarray:
 
 
 class _Evaluator:
-    """Evaluates the forward at perturbed inputs, counting calls and pinning randomness."""
+    """Evaluates the forward at perturbed inputs, counting calls and pinning randomness.
+
+    A forward with a ``many`` method (``fn.many([args, ...])`` returns what ``fn(*args)``
+    would for each, e.g. :meth:`nncheck.implementation.Implementation.along`) gets the
+    points the check knows it will need sent together (:meth:`prefetch`): one round trip
+    to an implementation in another process instead of one per point. Not with ``seed``
+    (the global RNG is re-seeded before every single evaluation).
+    """
 
     def __init__(self, fn: Callable, seed: int | None):
         self.fn = fn
         self.seed = seed
         self.pin = seed is not None
         self.count = 0
+        self.many = None if self.pin else getattr(fn, "many", None)
+        self._ready: dict[tuple, Any] = {}
+
+    def prefetch(self, points: list[list[np.ndarray]]) -> None:
+        """Evaluate ``points`` in one go when the forward can; :meth:`raw` answers from them.
+
+        If the batch fails, nothing is kept: each point is then evaluated on its own, in the
+        check's order, so the failure surfaces exactly where it would have."""
+        if self.many is None:
+            return
+        todo = {_point_key(p): p for p in points if _point_key(p) not in self._ready}
+        if len(todo) < 2:
+            return
+        try:
+            results = list(self.many([list(p) for p in todo.values()]))
+        except Exception:  # noqa: BLE001 -- met again, in order, by raw()
+            return
+        if len(results) == len(todo):
+            self._ready.update(zip(todo, results, strict=True))
 
     def raw(self, args: Sequence[np.ndarray]) -> Any:
         if self.pin:
             np.random.seed(self.seed % 2**32)  # noqa: NPY002 (pinning the global RNG is the point)
             random.seed(self.seed)
         self.count += 1
+        if self._ready:
+            ready = self._ready.pop(_point_key(args), _NOT_READY)
+            if ready is not _NOT_READY:
+                return ready
         return self.fn(*args)
+
+
+_NOT_READY = object()
+
+
+def _point_key(args: Sequence[np.ndarray]) -> tuple:
+    """The exact bytes of a point (its arguments), so a prefetched value is found again."""
+    return tuple((a.dtype.str, a.shape, a.tobytes()) if isinstance(a, np.ndarray) else repr(a)
+                 for a in args)
 
 
 @dataclass
@@ -491,12 +530,17 @@ def _run(name: str, form: str, names: list[str], values: list[np.ndarray],
     return result
 
 
+def _moved(values: list[np.ndarray], i: int, xi: np.ndarray) -> list[np.ndarray]:
+    """The inputs with input ``i`` replaced by ``xi``."""
+    args = list(values)
+    args[i] = xi
+    return args
+
+
 def _phi_along(projection: _Projection, i: int, x: np.ndarray, w: np.ndarray,
                values: list[np.ndarray]):
     def phi(t):
-        args = list(values)
-        args[i] = x + t * w
-        return projection.value(args)
+        return projection.value(_moved(values, i, x + t * w))
 
     def phi0():
         return projection.value(values)
@@ -526,6 +570,15 @@ def _element(rep: InputReport, i: int, x: np.ndarray, flat: int, projection: _Pr
 
 def _full(rep: InputReport, i: int, x: np.ndarray, projection: _Projection, cfg: _Cfg) -> None:
     values = projection.values
+    if not cfg.complex_step:  # every element's first opinion, x +- h e_j, in one go
+        points = []
+        for flat in range(x.size):
+            idx = np.unravel_index(flat, x.shape) if x.ndim else ()
+            w = np.zeros_like(x)
+            w[idx] = 1.0
+            h = float(step_size(x[idx]))
+            points += [_moved(values, i, x + t * w) for t in (h, -h)]  # as _phi_along
+        projection.evaluator.prefetch(points)
     for flat in range(x.size):
         el = _element(rep, i, x, flat, projection, values, cfg)
         rep.elements.append(el)
@@ -546,11 +599,15 @@ def _directional(rep: InputReport, i: int, x: np.ndarray, proj: Callable[[int], 
     # of large values must not get a tiny weight in <g, u> (its error would be diluted).
     rms = float(np.sqrt(np.mean(x**2)))
     scale = np.maximum(np.abs(x), max(rms, 1.0))
-    for k in range(directions):
-        kind = "rademacher" if k % 2 == 0 else "gaussian"
+    kinds = ["rademacher" if k % 2 == 0 else "gaussian" for k in range(directions)]
+    ws = [_direction(rng, kind, x.shape) * scale for kind in kinds]
+    if not cfg.complex_step:  # every direction's first opinion, x +- t w, in one go
+        base = proj(0)
+        t = EPS ** (1.0 / 3.0)
+        base.evaluator.prefetch([_moved(base.values, i, x + s * w) for w in ws for s in (t, -t)])
+    for k, (kind, w) in enumerate(zip(kinds, ws, strict=True)):
         projection = proj(k)
         values = projection.values
-        w = _direction(rng, kind, x.shape) * scale
         g = projection.grads[i]
         a = float(np.sum(g * w))
         spread = float(np.sqrt(np.sum(((atol + rtol * np.abs(g)) * w) ** 2))) + atol

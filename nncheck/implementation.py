@@ -95,6 +95,17 @@ class Implementation:
         """
         return [self.call(name, *args, **kwargs) for args, kwargs in calls]
 
+    def along(self, name: str, args: tuple, at: int, *, kwargs: Mapping[str, Any] | None = None,
+              output: Callable[[Any], Any] | None = None) -> Along:
+        """Component ``name`` as a function of its argument ``at``, for a gradient check.
+
+        ``f = impl.along("softmax_loss", (scores, y), 0)`` gives ``f(s)``, the loss (the
+        first output, or ``output(result)``) at scores ``s`` with the other arguments as
+        given; ``f.many`` answers several points with one :meth:`call_many`, which
+        :mod:`nncheck.gradcheck` uses for the points it knows it needs.
+        """
+        return Along(self, name, tuple(args), at, dict(kwargs or {}), output or _first)
+
     def deviation_for(self, comp: str, invariant: str) -> Deviation | None:
         return next((d for d in self.deviations if d.covers(comp, invariant)), None)
 
@@ -107,3 +118,31 @@ class Implementation:
             "components": sorted(self.functions),
             "deviations": [d.as_dict() for d in self.deviations],
         }
+
+
+def _first(result: Any) -> Any:
+    return result[0]
+
+
+@dataclass(frozen=True)
+class Along:
+    """See :meth:`Implementation.along`."""
+
+    impl: Implementation
+    name: str
+    args: tuple
+    at: int
+    kwargs: dict
+    output: Callable[[Any], Any]
+
+    def _args(self, value) -> tuple:
+        return (*self.args[:self.at], value, *self.args[self.at + 1:])
+
+    def __call__(self, value) -> Any:
+        return self.output(self.impl.call(self.name, *self._args(value), **self.kwargs))
+
+    def many(self, points: list[list]) -> list[Any]:
+        """``[self(*point) for point in points]`` in one call_many (a point is ``[value]``)."""
+        results = self.impl.call_many(self.name, [(self._args(value), self.kwargs)
+                                                  for (value,) in points])
+        return [self.output(result) for result in results]

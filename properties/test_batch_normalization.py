@@ -219,16 +219,17 @@ def _backward_matches_numeric(impl, name, batch, eps, seed):
     dx, dgamma, dbeta = impl.call(name, dout, cache)
     _check_param_shapes(name, dgamma, dbeta, gamma)
 
-    def loss(x_, g_, b_):
-        return float(np.sum(impl.call("batchnorm_train", x_, g_, b_, eps=eps)[0] * dout))
-
-    for label, analytic, at, f in (
-        ("dx", dx, x, lambda v: loss(v, gamma, beta)),
-        ("dgamma", dgamma, gamma, lambda v: loss(x, v, beta)),
-        ("dbeta", dbeta, beta, lambda v: loss(x, gamma, v)),
-    ):
+    for position, (label, analytic, at) in enumerate(
+            (("dx", dx, x), ("dgamma", dgamma, gamma), ("dbeta", dbeta, beta))):
+        f = impl.along("batchnorm_train", (x, gamma, beta), position, kwargs={"eps": eps},
+                       output=_dot_with(dout))
         check_gradient(f, at, analytic, name=f"{name} {label}", rtol=1e-5,
                        atol=1e-6 * max(1.0, float(np.abs(analytic).max())))
+
+
+def _dot_with(dout):
+    """The scalar <dout, out> of a forward's first output: its gradient is the backward's."""
+    return lambda result: float(np.sum(result[0] * dout))
 
 
 def _check_param_shapes(name, dgamma, dbeta, gamma):
@@ -615,14 +616,10 @@ def test_spatial_batchnorm_backward_matches_numeric(impl, inputs, eps, seed):
     dx, dgamma, dbeta = impl.call("spatial_batchnorm_backward", dout, cache)
     _check_param_shapes("spatial_batchnorm_backward", dgamma, dbeta, gamma)
 
-    def loss(x_, g_, b_):
-        return float(np.sum(impl.call("spatial_batchnorm_train", x_, g_, b_, eps=eps)[0] * dout))
-
-    for label, analytic, at, f in (
-        ("dx", dx, x, lambda v: loss(v, gamma, beta)),
-        ("dgamma", dgamma, gamma, lambda v: loss(x, v, beta)),
-        ("dbeta", dbeta, beta, lambda v: loss(x, gamma, v)),
-    ):
+    for position, (label, analytic, at) in enumerate(
+            (("dx", dx, x), ("dgamma", dgamma, gamma), ("dbeta", dbeta, beta))):
+        f = impl.along("spatial_batchnorm_train", (x, gamma, beta), position,
+                       kwargs={"eps": eps}, output=_dot_with(dout))
         check_gradient(f, at, analytic, name=f"spatial_batchnorm_backward {label}", rtol=1e-5,
                        atol=1e-6 * max(1.0, float(np.abs(analytic).max())))
 

@@ -32,7 +32,7 @@ def _matches_reference(impl, name, batch):
 def _gradient_matches_numeric(impl, name, batch):
     W, X, y, reg = batch
     _, dW = impl.call(name, W, X, y, reg)
-    check_gradient(lambda w: impl.call(name, w, X, y, reg)[0], W, dW, name=f"{name} dW")
+    check_gradient(impl.along(name, (W, X, y, reg), 0), W, dW, name=f"{name} dW")
 
 
 def _penalty_is_half_l2(impl, name, batch):

@@ -95,7 +95,7 @@ def test_svm_gradient_matches_numeric(impl, batch):
 def _gradient_matches_numeric(impl, name, batch):
     scores, y = batch
     _, dscores = impl.call(name, scores, y)
-    check_gradient(lambda s: impl.call(name, s, y)[0], scores, dscores, name=f"{name} dscores")
+    check_gradient(impl.along(name, (scores, y), 0), scores, dscores, name=f"{name} dscores")
 
 
 @invariant("softmax_loss")
@@ -260,12 +260,7 @@ def _numeric_check(impl, name, args, wrt=(0,)):
     """Each gradient output (for argument ``wrt[k]``) matches central differences."""
     outputs = impl.call(name, *args)
     for k, position in enumerate(wrt):
-        def loss_at(value, position=position):
-            moved = list(args)
-            moved[position] = value
-            return impl.call(name, *moved)[0]
-
-        check_gradient(loss_at, args[position], outputs[k + 1],
+        check_gradient(impl.along(name, args, position), args[position], outputs[k + 1],
                        name=f"{name} gradient w.r.t. argument {position + 1}",
                        atol=_numeric_atol(outputs[0]))
 
@@ -522,7 +517,8 @@ def test_attribute_hinge_attributes_independent(impl, batch):
 
 def _sum_of_columns(impl, name, scores, Y):
     loss, dscores = impl.call(name, scores, Y)
-    parts = [impl.call(name, scores[:, [j]], Y[:, [j]]) for j in range(scores.shape[1])]
+    parts = impl.call_many(name, [((scores[:, [j]], Y[:, [j]]), {})
+                                  for j in range(scores.shape[1])])
     assert_close(loss, sum(p[0] for p in parts), rtol=1e-9, atol=1e-12,
                  name=f"{name}: loss vs sum of one-attribute losses")
     assert_close(dscores, np.hstack([p[1] for p in parts]), rtol=1e-9, atol=1e-15,
@@ -582,10 +578,10 @@ def test_logistic_gradient_matches_numeric(impl, batch):
 @given(f=hnp.arrays(np.float64, st.integers(1, 6), elements=finite_floats(30.0)))
 def test_logistic_probabilities_sum_to_one(impl, f):
     """P(y=1) + P(y=0) = 1, reading each probability as exp(-loss) of a single score."""
-    for value in f:
-        score = np.array([[value]])
-        p1 = np.exp(-impl.call("logistic_loss", score, np.ones((1, 1)))[0])
-        p0 = np.exp(-impl.call("logistic_loss", score, np.zeros((1, 1)))[0])
+    calls = [((np.array([[value]]), np.full((1, 1), label)), {}) for value in f for label in (1.0, 0.0)]
+    losses = [loss for loss, _ in impl.call_many("logistic_loss", calls)]
+    for value, loss1, loss0 in zip(f, losses[0::2], losses[1::2], strict=True):
+        p1, p0 = np.exp(-loss1), np.exp(-loss0)
         assert abs(p1 + p0 - 1.0) <= 1e-12, f"f = {value!r}: P(y=1) {p1!r} + P(y=0) {p0!r} != 1"
 
 

@@ -62,6 +62,11 @@ def _strengths():
     return st.floats(1e-3, 10.0)
 
 
+def _dot_with(dout):
+    """The scalar <dout, out> of a forward's first output: its gradient is the backward's."""
+    return lambda result: float(np.sum(dout * result[0]))
+
+
 def _gradcheck(f, x, analytic, *, scale, name):
     """check_gradient with an absolute tolerance for the rounding of central differences:
     about eps * scale / h, with ``scale`` the sum of the magnitudes of the terms of f and
@@ -109,7 +114,7 @@ def test_l1_gradient_matches_numeric(impl, W, reg):
 
 def _gradient_matches(impl, name, W, reg):
     penalty, dW = impl.call(name, W, reg)
-    _gradcheck(lambda w: impl.call(name, w, reg)[0], W, dW, scale=abs(penalty),
+    _gradcheck(impl.along(name, (W, reg), 0), W, dW, scale=abs(penalty),
                name=f"{name} dW")
     want = autograd.grad(PENALTIES[name][1])(W, reg)
     assert_close(dW, want, rtol=RTOL, atol=ATOL, name=f"{name} dW vs autograd")
@@ -178,7 +183,7 @@ def test_elastic_net_matches_reference(impl, W, reg_l1, reg_l2):
 def test_elastic_net_gradient_matches_numeric(impl, W, reg_l1, reg_l2):
     """Away from w = 0, dW matches central differences of the penalty and autograd."""
     penalty, dW = impl.call("elastic_net_penalty", W, reg_l1, reg_l2)
-    _gradcheck(lambda w: impl.call("elastic_net_penalty", w, reg_l1, reg_l2)[0], W, dW,
+    _gradcheck(impl.along("elastic_net_penalty", (W, reg_l1, reg_l2), 0), W, dW,
                scale=abs(penalty), name="elastic net dW")
     want = autograd.grad(ref.elastic_net_penalty_forward)(W, reg_l1, reg_l2)
     assert_close(dW, want, rtol=RTOL, atol=ATOL, name="elastic net dW vs autograd")
@@ -591,9 +596,8 @@ def _numeric(what, names, impl, x, p, seed, data):
     for mode in ("train", "test"):  # both, every example: a bug of one mode is never missed
         out, mask = impl.call(names[0], x, p, mode, seed)
         dx = impl.call(names[1], dout, mask, p, mode)
-        _gradcheck(lambda v, mode=mode: float(np.sum(dout * impl.call(names[0], v, p, mode,
-                                                                       seed)[0])),
-                   x, dx, scale=float(np.sum(np.abs(dout * out))), name=f"{what} dx ({mode})")
+        _gradcheck(impl.along(names[0], (x, p, mode, seed), 0, output=_dot_with(dout)), x, dx,
+                   scale=float(np.sum(np.abs(dout * out))), name=f"{what} dx ({mode})")
 
 
 @invariant("dropout_backward", "dropout_forward")
@@ -688,7 +692,7 @@ def test_dropconnect_backward_matches_numeric(impl, W, p, seed, data, mode):
     dx, dW = impl.call("dropconnect_backward", dout, cache)
     forward = "dropconnect_forward"
     scale = float(np.sum(np.abs(dout)) * np.sum(np.abs(x)) * np.max(np.abs(W)) / p)
-    _gradcheck(lambda v: float(np.sum(dout * impl.call(forward, v, W, p, mode, seed)[0])),
+    _gradcheck(impl.along(forward, (x, W, p, mode, seed), 0, output=_dot_with(dout)),
                x, dx, scale=scale, name=f"DropConnect dx ({mode})")
-    _gradcheck(lambda v: float(np.sum(dout * impl.call(forward, x, v, p, mode, seed)[0])),
+    _gradcheck(impl.along(forward, (x, W, p, mode, seed), 1, output=_dot_with(dout)),
                W, dW, scale=scale, name=f"DropConnect dW ({mode})")

@@ -651,3 +651,81 @@ def test_cli_gradcheck_usage_errors_are_one_line(module_file, capsys, argv):
     assert main(["gradcheck", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("nncheck") and "\n" not in err
+
+
+# ------------------------------------------------------------- points sent together
+
+class _CountingForward:
+    """softmax_loss's loss as f(scores); ``many`` answers several points at once."""
+
+    def __init__(self, y, fail_at: int | None = None, batches: bool = True):
+        self.y, self.single, self.batched, self.fail_at = y, 0, [], fail_at
+        if not batches:
+            self.many = None
+
+    def __call__(self, s):
+        self.single += 1
+        return softmax_loss(s, self.y)[0]
+
+    def many(self, points):
+        self.batched.append(len(points))
+        if self.fail_at is not None and len(self.batched) == self.fail_at:
+            raise RuntimeError("the batch failed")
+        return [softmax_loss(s, self.y)[0] for (s,) in points]
+
+
+@pytest.mark.parametrize("mode", ["full", "directional"])
+def test_known_points_go_in_one_batch_and_change_nothing(mode):
+    rng = np.random.default_rng(3)
+    scores, y = rng.normal(size=(3, 4)), rng.integers(0, 4, 3)
+    _, grad = softmax_loss(scores, y)
+    together, alone = _CountingForward(y), _CountingForward(y, batches=False)
+    a = gc.check_gradient(together, scores, grad, mode=mode)
+    b = gc.check_gradient(alone, scores, grad, mode=mode)
+    assert a.passed and b.passed
+    assert a.message() == b.message() and a.evaluations == b.evaluations
+    first_opinions = 2 * (scores.size if mode == "full" else gc.DEFAULT_DIRECTIONS)
+    assert together.batched == [first_opinions]
+    assert together.single == alone.single - first_opinions
+
+
+def test_a_wrong_gradient_is_still_found_and_localised_with_batches():
+    rng = np.random.default_rng(4)
+    scores, y = rng.normal(size=(6, 5)), rng.integers(0, 5, 6)
+    _, grad = softmax_loss(scores, y)
+    grad[2, 3] += 0.05
+    f = _CountingForward(y)
+    with pytest.raises(GradientMismatch, match=r"\[2, 3\]|\(2, 3\)"):
+        gc.check_gradient(f, scores, grad, mode="directional")
+    assert f.batched
+
+
+def test_a_failing_batch_is_replayed_point_by_point():
+    rng = np.random.default_rng(5)
+    scores, y = rng.normal(size=(3, 4)), rng.integers(0, 4, 3)
+    _, grad = softmax_loss(scores, y)
+    f = _CountingForward(y, fail_at=1)
+    assert gc.check_gradient(f, scores, grad, mode="full").passed
+    assert f.batched == [2 * scores.size] and f.single >= 2 * scores.size
+
+
+def test_a_seeded_check_evaluates_every_point_on_its_own():
+    rng = np.random.default_rng(6)
+    scores, y = rng.normal(size=(3, 4)), rng.integers(0, 4, 3)
+    _, grad = softmax_loss(scores, y)
+    f = _CountingForward(y)
+    assert gc.check_gradient(f, scores, grad, mode="full", seed=1).passed
+    assert f.batched == []
+
+
+def test_implementation_along_answers_points_with_call_many():
+    from nncheck.adapters import load
+
+    impl = load("reference")
+    rng = np.random.default_rng(7)
+    scores, y = rng.normal(size=(4, 3)), rng.integers(0, 3, 4)
+    f = impl.along("softmax_loss", (scores, y), 0)
+    assert f(scores) == softmax_loss(scores, y)[0]
+    moved = scores + 0.5
+    assert f.many([[scores], [moved]]) == [softmax_loss(scores, y)[0], softmax_loss(moved, y)[0]]
+    gc.check_gradient(f, scores, softmax_loss(scores, y)[1])
