@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nncheck.compare import assert_close
-from nncheck.runtime.calling import call_method, fitted_attribute
+from nncheck.runtime.calling import call_method, call_method_many, fitted_attribute
 from nncheck.strategies import (
     DATA_KINDS,
     FULL_RANK_KINDS,
@@ -45,6 +45,12 @@ def _fit(impl, name: str, X: np.ndarray, **params):
 
 def _transform(impl, name: str, est, X: np.ndarray, output: str = "like:X") -> np.ndarray:
     return call_method(est, "transform", X, output=output, label=f"{impl.name}.{name}")
+
+
+def _rows_one_at_a_time(impl, name: str, est, X: np.ndarray) -> np.ndarray:
+    """transform() of each row of X on its own (the calls made in one go), stacked."""
+    return np.vstack(call_method_many(est, "transform", [((X[i:i + 1],), {}) for i in range(len(X))],
+                                      output="like:X", label=f"{impl.name}.{name}"))
 
 
 def _inverse(impl, name: str, est, Z: np.ndarray) -> np.ndarray:
@@ -415,7 +421,7 @@ def test_pca_uses_training_statistics(impl, split):
     Z = _transform(impl, "pca", est, test)
     atol = _atol(train, test)
     assert_close(Z, (test - train.mean(axis=0)) @ U, rtol=PREC, atol=atol, name="transform(test)")
-    one_by_one = np.vstack([_transform(impl, "pca", est, test[i:i + 1]) for i in range(len(test))])
+    one_by_one = _rows_one_at_a_time(impl, "pca", est, test)
     assert_close(one_by_one, Z, rtol=PREC, atol=atol, name="rows transformed one at a time")
 
 
@@ -548,8 +554,7 @@ def test_whitening_uses_training_statistics(impl, split):
     expected = (test - train.mean(axis=0)) @ U / np.sqrt(S + 1e-5)
     atol = 1e-7 * max(1.0, float(np.abs(expected).max()))
     assert_close(Z, expected, rtol=1e-7, atol=atol, name="transform(test)")
-    one_by_one = np.vstack([_transform(impl, "whitening", est, test[i:i + 1])
-                            for i in range(len(test))])
+    one_by_one = _rows_one_at_a_time(impl, "whitening", est, test)
     assert_close(one_by_one, Z, rtol=1e-7, atol=atol, name="rows transformed one at a time")
 
 

@@ -246,6 +246,22 @@ class ImplementationProcess:
             self._fail("crashed", self._crash_text(label))
         return self._receive(deadline, label)
 
+    def request_many(self, head: tuple, calls: list[tuple[tuple, dict]], label: str) -> list:
+        """Send ``head + (calls,)`` ("many" or "methods") and return each call's value; the
+        first call that failed raises its verdict, as it would have in a loop."""
+        reply = self.request((*head, [(self.export(tuple(a)), self.export(k)) for a, k in calls]),
+                             label)
+        if not (isinstance(reply, tuple) and len(reply) == 2 and reply[0] == "many"
+                and isinstance(reply[1], list) and 0 < len(reply[1]) <= len(calls)):
+            self.outcome(reply, label)  # a "raised" reply, or a protocol fault
+            self._fail("protocol", f"{label}: the implementation process sent a malformed reply")
+        values = [self.outcome(one, label, (args, kwargs))
+                  for one, (args, kwargs) in zip(reply[1], calls, strict=False)]
+        if len(values) < len(calls):
+            self._fail("protocol", f"{label}: the implementation process answered "
+                                   f"{len(values)} of {len(calls)} calls")
+        return values
+
     def _receive(self, deadline: float, label: str):
         poller = self._poller
         pause = 0.02
@@ -556,6 +572,13 @@ class RemoteMethod:
                                  process.export(args), process.export(kwargs)), label)
         return process.outcome(reply, label, (args, kwargs))
 
+    def call_many_remote(self, calls: list[tuple[tuple, dict]], label: str) -> list:
+        """Several calls of this method in one round trip (see calling.call_method_many)."""
+        owner = self.owner
+        owner._check_generation(label)
+        return owner._nncheck_process.request_many(
+            ("methods", owner._nncheck_handle.key, self.name), calls, label)
+
 
 class RemoteImplementation(Implementation):
     """An implementation that runs in its own process (see the module docstring)."""
@@ -587,20 +610,9 @@ class RemoteImplementation(Implementation):
         label = f"{self.name}.{name}"
         self.raw(name)  # ComponentNotImplemented
         process = self.process
-        reply = process.request(("many", name, [(process.export(tuple(a)), process.export(k))
-                                                for a, k in calls]), label)
-        if not (isinstance(reply, tuple) and len(reply) == 2 and reply[0] == "many"
-                and isinstance(reply[1], list) and 0 < len(reply[1]) <= len(calls)):
-            process.outcome(reply, label)  # a "raised" reply, or a protocol fault
-            process._fail("protocol", f"{label}: the implementation process sent a malformed reply")
-        results = []
-        for one, (args, kwargs) in zip(reply[1], calls, strict=False):
-            value = process.outcome(one, label, (args, kwargs))
-            results.append(check_outputs(comp, value, tuple(args), kwargs, label))
-        if len(results) < len(calls):
-            process._fail("protocol", f"{label}: the implementation process answered "
-                                      f"{len(results)} of {len(calls)} calls")
-        return results
+        values = process.request_many(("many", name), calls, label)
+        return [check_outputs(comp, value, tuple(args), kwargs, label)
+                for value, (args, kwargs) in zip(values, calls, strict=True)]
 
 
 _CONNECTED: dict[tuple, RemoteImplementation] = {}

@@ -186,7 +186,26 @@ def call_method(obj: Any, method: str, *args: Any, output: str = "any", label: s
     if not callable(fn):
         raise ContractViolation(f"{label} (a {_kind(obj)}) has no method {method}(); "
                                 "the estimator protocol requires it")
-    result = call_guarded(fn, args, kwargs, where)
+    return _method_output(obj, method, call_guarded(fn, args, kwargs, where), args, kwargs,
+                          output, where)
+
+
+def call_method_many(obj: Any, method: str, calls: list[tuple[tuple, dict]], *,
+                     output: str = "any", label: str = "estimator") -> list[Any]:
+    """``[call_method(obj, method, *args, **kwargs, ...) for args, kwargs in calls]``; a
+    method of an object in the implementation process answers them in one round trip."""
+    fn = getattr(obj, method, None)
+    many = getattr(fn, "call_many_remote", None)
+    if many is None:
+        return [call_method(obj, method, *args, output=output, label=label, **kwargs)
+                for args, kwargs in calls]
+    where = f"{label}.{method}"
+    return [_method_output(obj, method, result, args, kwargs, output, where)
+            for result, (args, kwargs) in zip(many(calls, where), calls, strict=True)]
+
+
+def _method_output(obj: Any, method: str, result: Any, args: tuple, kwargs: dict, output: str,
+                   where: str) -> Any:
     if output == "self":
         if result is not obj:
             raise ContractViolation(f"{where} must return the estimator itself, got "

@@ -108,6 +108,8 @@ class _RecordedMethod:
         self.owner, self.name, self.method = owner, name, method
         if hasattr(method, "call_remote"):
             self.call_remote = self._call_remote
+        if hasattr(method, "call_many_remote"):
+            self.call_many_remote = self._call_many_remote
 
     def _log(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, int]:
         args = tuple(_unwrap(a) for a in args)
@@ -130,6 +132,11 @@ class _RecordedMethod:
     def _call_remote(self, args: tuple, kwargs: dict, label: str):
         args, kwargs, index = self._log(args, kwargs)
         return self._result(self.method.call_remote(args, kwargs, label), index)
+
+    def _call_many_remote(self, calls: list[tuple[tuple, dict]], label: str) -> list:
+        logged = [self._log(args, kwargs) for args, kwargs in calls]
+        results = self.method.call_many_remote([(a, k) for a, k, _ in logged], label)
+        return [self._result(r, index) for r, (_, _, index) in zip(results, logged, strict=True)]
 
 
 def _unwrap(value: Any) -> Any:

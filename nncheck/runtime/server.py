@@ -106,16 +106,10 @@ class _Server:
             fn = self.functions.get(name)
             if fn is None:
                 return ("raised", "nncheck", f"does not provide {name!r}", False)
-            replies = []
-            for args, kwargs in calls:
-                reply = self.guarded(fn, args, kwargs, estimator=name in self.estimators,
-                                     opaque=self.opaque.get(name, ()))
-                replies.append(reply)
-                if reply[0] != "ok":
-                    break
-            return ("many", replies)
-        if kind == "method":
-            _, key, name, args, kwargs = request
+            return self.many(fn, calls, estimator=name in self.estimators,
+                             opaque=self.opaque.get(name, ()))
+        if kind in ("method", "methods"):
+            key, name = request[1], request[2]
             obj = self.objects.get(key)
             if obj is None:
                 return ("raised", "nncheck", "a stale handle (the object is gone)", False)
@@ -123,7 +117,9 @@ class _Server:
                 fn = getattr(obj, name)
             except BaseException as exc:  # noqa: BLE001 -- any failure is the implementation's
                 return _raised(exc)
-            return self.guarded(fn, args, kwargs, estimator=False, opaque=(), owner=obj)
+            if kind == "methods":
+                return self.many(fn, request[3], estimator=False, opaque=(), owner=obj)
+            return self.guarded(fn, request[3], request[4], estimator=False, opaque=(), owner=obj)
         if kind == "getattr":
             _, key, name = request
             obj = self.objects.get(key)
@@ -146,6 +142,16 @@ class _Server:
             self.keys.clear()
             return ("ok", None)
         return ("raised", "nncheck", f"unknown request {kind!r}", False)
+
+    def many(self, fn, calls, **guard):
+        """Several guarded calls in one request; the first that does not succeed ends it."""
+        replies = []
+        for args, kwargs in calls:
+            reply = self.guarded(fn, args, kwargs, **guard)
+            replies.append(reply)
+            if reply[0] != "ok":
+                break
+        return ("many", replies)
 
     def guarded(self, fn, args, kwargs, *, estimator: bool, opaque: tuple[int, ...],
                 owner: Any = None):
