@@ -321,6 +321,7 @@ def pytest_collection_modifyitems(session, config: pytest.Config, items) -> None
     ours = [item for item in items if item.get_closest_marker("nncheck")]
     if not ours:
         return
+    suite.freeze_search_constants()
     _seed_properties(ours, config.getoption("nncheck_seed"))
     if run.components:
         from nncheck.contract import component

@@ -69,6 +69,28 @@ def profile_settings(name: str | None = None):
     )
 
 
+def freeze_search_constants() -> None:
+    """Make a run's search depend on its seed alone, not on what the process has imported.
+
+    Hypothesis mixes literals found in "local" modules (anything imported from outside
+    site-packages and the standard library: nncheck itself when installed in editable
+    mode, the user's files, what an earlier run in the same process loaded) into the
+    values it draws. The same ``--seed`` then explores differently from one checkout,
+    install or process history to the next. The suite keeps that pool empty. This uses
+    a private hook of Hypothesis; should it move, only this determinism is lost.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without constant mining
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+        cache = getattr(providers, "CONSTANTS_CACHE", None)
+        if cache is not None and hasattr(cache, "cache"):
+            cache.cache.clear()
+
+
 def invariant(*components: str, false_alarm_rate: float | None = None, **overrides) -> Callable:
     """Mark a property as checking ``components`` (the first is where it is reported).
 
