@@ -48,7 +48,13 @@ class Deviation:
 
 
 class Implementation:
-    """A named set of component callables, plus the deviations its adapter declares."""
+    """A named set of component callables, plus the deviations its adapter declares.
+
+    ``not_written`` names the functions of the user's file that are still a stub or the
+    course skeleton (:mod:`nncheck.adapters.stubs`), which the adapter left out;
+    ``why_absent`` says, per component left out that way, why (a message naming the
+    user's function), for its not-implemented verdicts.
+    """
 
     def __init__(
         self,
@@ -58,6 +64,8 @@ class Implementation:
         version: str = "",
         source: str = "",
         deviations: Iterable[Deviation] = (),
+        not_written: Iterable[str] = (),
+        why_absent: Mapping[str, str] | None = None,
     ):
         unknown = sorted(set(functions) - set(COMPONENTS))
         if unknown:
@@ -67,6 +75,9 @@ class Implementation:
         self.source = source
         self.functions = dict(functions)
         self.deviations = tuple(deviations)
+        self.not_written = sorted(set(not_written))
+        self.why_absent = {c: why for c, why in (why_absent or {}).items()
+                           if c not in self.functions}
 
     def __repr__(self) -> str:  # short: it appears in Hypothesis' falsifying examples
         return f"<implementation {self.name}>"
@@ -106,6 +117,14 @@ class Implementation:
         """
         return Along(self, name, tuple(args), at, dict(kwargs or {}), output or _first)
 
+    def absent_reason(self, names: Iterable[str]) -> str:
+        """Why the components ``names`` (absent) are not implemented, in one line."""
+        reasons = dict.fromkeys(self.why_absent.get(n, "") for n in names)
+        lacking = [n for n in names if n not in self.why_absent]
+        if lacking:
+            reasons[f"{self.name} lacks {', '.join(lacking)}"] = None
+        return "; ".join(r for r in reasons if r)
+
     def deviation_for(self, comp: str, invariant: str) -> Deviation | None:
         return next((d for d in self.deviations if d.covers(comp, invariant)), None)
 
@@ -117,6 +136,7 @@ class Implementation:
             "source": self.source,
             "components": sorted(self.functions),
             "deviations": [d.as_dict() for d in self.deviations],
+            "not_written": list(self.not_written),
         }
 
 

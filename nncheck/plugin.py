@@ -367,7 +367,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     implementation = run.implementation
     missing = [c for c in marker.args if not implementation.has(c)]
     if missing:
-        pytest.skip(f"not-implemented: {implementation.name} lacks {', '.join(missing)}")
+        pytest.skip(f"not-implemented: {implementation.absent_reason(missing)}")
     implementation.process.begin_invariant()
 
 

@@ -7,7 +7,9 @@ Statuses (``STATUSES``):
                        :class:`~nncheck.errors.ContractViolation`: NaN, wrong shape or dtype,
                        mutated input);
 * ``error``            the implementation raised (or the property could not run);
-* ``not-implemented``  the implementation lacks a component the invariant needs;
+* ``not-implemented``  the implementation lacks a component the invariant needs (or the
+                       function behind it is not written yet, see
+                       :mod:`nncheck.adapters.stubs`);
 * ``deviation``        the adapter declared a difference of convention covering it
                        (see :class:`~nncheck.implementation.Deviation`).
 """

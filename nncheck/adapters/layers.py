@@ -34,7 +34,11 @@ Conventions (``--convention KEY=VALUE``):
 Declared deviations: the course's linear classifiers add ``reg * sum(W * W)`` while the
 contract's L2 penalty is ``0.5 * reg * sum(W**2)``; the adapter passes ``reg / 2``.
 
-Functions the file does not define are *not implemented*. Section of the notes: all of them
+Functions the file does not define are *not implemented*, and so are the ones it defines
+but has not written yet: a body that is only ``pass``, ``raise NotImplementedError`` or the
+course skeleton (``out, cache = None, None``, the TODO region, ``return out, cache``; see
+:mod:`nncheck.adapters.stubs`). Their verdicts name the function, e.g. "batchnorm_forward
+is not written yet (its body is only the course skeleton)". Section of the notes: all of them
 ("Batch Normalization", "Regularization", "Loss functions").
 """
 
@@ -48,7 +52,7 @@ from types import ModuleType
 
 import numpy as np
 
-from nncheck.adapters import reject_unknown_options
+from nncheck.adapters import reject_unknown_options, stubs
 from nncheck.contract import COMPONENTS
 from nncheck.errors import UsageError
 from nncheck.implementation import Deviation, Implementation
@@ -60,6 +64,14 @@ COURSE_ONLY = ("batchnorm_forward", "spatial_batchnorm_forward", "svm_loss_vecto
 # Names both APIs use with different signatures: the course passes a param dict / a cache.
 OVERLOADED = ("dropout_forward", "dropout_backward", "batchnorm_backward",
               "spatial_batchnorm_backward")
+
+# Course function -> the contract components it provides (the others provide their own name).
+PROVIDES = {
+    "batchnorm_forward": ("batchnorm_train", "batchnorm_inference", "batchnorm_running_update"),
+    "spatial_batchnorm_forward": ("spatial_batchnorm_train",),
+    "svm_loss_vectorized": ("linear_svm_loss",), "svm_loss_naive": ("linear_svm_loss",),
+    "softmax_loss_vectorized": ("total_objective",), "softmax_loss_naive": ("total_objective",),
+}
 
 CONVENTIONS = {
     "dropout_p": ("keep", "drop"),
@@ -102,7 +114,9 @@ def parse_conventions(options: dict) -> dict[str, str]:
 def from_module(module: ModuleType, name: str, source: str, options: dict) -> Implementation:
     """The Implementation of a course-style module (see the module docstring)."""
     conv = parse_conventions(options)
-    fn = {n: getattr(module, n) for n in dir(module) if callable(getattr(module, n, None))}
+    fn, reasons = stubs.split_written({n: getattr(module, n) for n in dir(module)
+                                       if (n in COMPONENTS or n in PROVIDES)
+                                       and callable(getattr(module, n, None))})
     functions: dict[str, Callable] = {
         comp: fn[comp] for comp in COMPONENTS if comp in fn and comp not in OVERLOADED}
     deviations: list[Deviation] = []
@@ -144,7 +158,9 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
                           version=str(getattr(module, "__version__", "")),
                           source=f"{source} (course layers.py API; conventions "
                                  + ", ".join(f"{k}={v}" for k, v in conv.items()) + ")",
-                          deviations=deviations)
+                          deviations=deviations, not_written=reasons,
+                          why_absent=stubs.why_absent(
+                              reasons, lambda n: PROVIDES.get(n, (n,)), functions))
 
 
 def load(options: dict | None = None) -> Implementation:

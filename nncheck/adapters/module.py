@@ -3,6 +3,8 @@
 A file like ``my_layers.py`` that defines ``softmax_loss(scores, y)`` and ``svm_loss(scores,
 y)`` with the contract's signatures (``nncheck list`` shows them) is checked as is. Optional
 module attributes: ``NNCHECK_NAME`` (report name, default the file stem), ``__version__``.
+A function whose body is still a stub (``pass``, ``raise NotImplementedError``, as
+``nncheck template`` writes them) is left out, so its component is *not implemented*.
 A file that uses the deep-learning course's ``layers.py`` API instead (``batchnorm_forward``
 with a ``bn_param`` dict, ``dropout_forward(x, dropout_param)``, ``svm_loss_vectorized``...)
 is detected and handed to :mod:`nncheck.adapters.layers`.
@@ -18,23 +20,27 @@ from pathlib import Path
 from types import ModuleType
 
 from nncheck.adapters import reject_unknown_options
+from nncheck.adapters.stubs import split_written, why_absent
 from nncheck.contract import COMPONENTS
 from nncheck.errors import UsageError
 from nncheck.implementation import Implementation
 
 
 def from_module(module: ModuleType, name: str, source: str) -> Implementation:
-    """Every callable attribute of ``module`` named like a contract component."""
-    functions = {
+    """Every callable attribute of ``module`` named like a contract component, except the
+    ones not written yet (:mod:`nncheck.adapters.stubs`): those are not implemented."""
+    functions, reasons = split_written({
         comp: getattr(module, comp)
         for comp in COMPONENTS
         if callable(getattr(module, comp, None))
-    }
+    })
     return Implementation(
         getattr(module, "NNCHECK_NAME", name),
         functions,
         version=str(getattr(module, "__version__", "")),
         source=source,
+        not_written=reasons,
+        why_absent=why_absent(reasons, lambda comp: [comp], functions),
     )
 
 

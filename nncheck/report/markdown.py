@@ -69,6 +69,9 @@ def render_markdown(report: dict) -> str:
         out += [f"Not checked in this run ({len(summary['unchecked_components'])} contract "
                 "components): " + ", ".join(f"`{c}`" for c in summary["unchecked_components"]),
                 ""]
+    if impl.get("not_written"):
+        out += ["Not written yet (a stub or the course skeleton, so not implemented): "
+                + ", ".join(f"`{_cell(n)}`" for n in impl["not_written"]), ""]
     if impl.get("deviations"):
         out += ["## Declared deviations", ""]
         out += [f"- `{d['component']}` / {d['invariant']} ({d['kind']}): {d['reason']}"

@@ -13,7 +13,8 @@ _HEAD = ("passed", "failed", "error", "not-impl", "deviation")
 
 def summary_lines(verdicts: list[Verdict], implementation, *, not_run: list[dict] | None = None,
                   interrupted: str | None = None) -> list[str]:
-    """The table of counts per component, the failures, and the verdict line.
+    """The table of counts per component, the functions not written yet, the failures, and
+    the verdict line.
 
     ``not_run`` and ``interrupted`` are those of ``build_report`` (nncheck/report/model.py):
     given either, the run is INCOMPLETE, which the last lines say instead of CONFORMS.
@@ -31,6 +32,9 @@ def summary_lines(verdicts: list[Verdict], implementation, *, not_run: list[dict
     if unchecked:
         lines.append(f"{len(unchecked)} contract component(s) not checked in this run: "
                      + ", ".join(unchecked))
+    not_written = getattr(implementation, "not_written", None)
+    if not_written:
+        lines.append("not written yet: " + ", ".join(not_written))
     for v in verdicts:
         if v.status in ("failed", "error"):
             first = v.message.splitlines()[0] if v.message else ""

@@ -421,12 +421,22 @@ class ImplementationProcess:
 
 
 def _validated_description(description, spec: str) -> dict:
-    keys = {"name": str, "version": str, "source": str, "components": list, "deviations": list}
+    keys = {"name": str, "version": str, "source": str, "components": list, "deviations": list,
+            "not_written": list, "why_absent": dict}
     if not isinstance(description, dict) or any(
-            not isinstance(description.get(k), t) for k, t in keys.items()):
+            not isinstance(description.get(k), t) for k, t in keys.items()) or not (
+            _short_strings(description["not_written"])
+            and _short_strings(description["why_absent"])
+            and _short_strings(description["why_absent"].values(), 2000)):
         raise UsageError(f"cannot load implementation {spec!r}: its process sent a malformed "
                          "description")
     return description
+
+
+def _short_strings(items, longest: int = 200, most: int = 1000) -> bool:
+    """At most ``most`` strings of at most ``longest`` characters (names, messages)."""
+    items = list(items)
+    return len(items) <= most and all(isinstance(i, str) and len(i) <= longest for i in items)
 
 
 def _kill(pid: int) -> None:
@@ -589,7 +599,8 @@ class RemoteImplementation(Implementation):
             description["name"],
             {name: RemoteFunction(process, name) for name in description["components"]},
             version=description["version"], source=description["source"],
-            deviations=deviations)
+            deviations=deviations, not_written=description["not_written"],
+            why_absent=description["why_absent"])
         self.process = process
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -65,7 +65,7 @@ class _Server:
         self.estimators = {n for n, c in COMPONENTS.items() if c.kind == "estimator"}
         self.opaque = {n: tuple(i for i, s in enumerate(c.outputs) if s == "opaque")
                        for n, c in COMPONENTS.items()}
-        return _plain_description(implementation.describe())
+        return _plain_description(implementation.describe(), implementation.why_absent)
 
     # ------------------------------------------------------------------ serving
     def serve(self) -> None:
@@ -225,14 +225,17 @@ class _Server:
         return self.keep(value)
 
 
-def _plain_description(description: dict) -> dict:
+def _plain_description(description: dict, why_absent: dict) -> dict:
     """The description in builtin types only (a library's version may be a str subclass,
-    such as torch's TorchVersion, which the checker's unpickler rightly refuses)."""
+    such as torch's TorchVersion, which the checker's unpickler rightly refuses), with
+    ``why_absent`` (component -> why it is not implemented) beside it."""
     return {
         "name": str(description["name"]), "version": str(description["version"]),
         "source": str(description["source"]),
         "components": [str(c) for c in description["components"]],
         "deviations": [{str(k): str(v) for k, v in d.items()} for d in description["deviations"]],
+        "not_written": [str(n) for n in description["not_written"]],
+        "why_absent": {str(c): str(why) for c, why in why_absent.items()},
     }
 
 
