@@ -33,6 +33,7 @@ import importlib.util
 import keyword
 import os
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -185,13 +186,22 @@ def package_name(path: Path) -> tuple[str, Path | None, str]:
     if bad:
         return dotted, folder, f"{bad[0]!r} is not an importable name"
     top = parts[0]
+    stdlib = "standard-library module"
     if top in getattr(sys, "stdlib_module_names", ()):
-        return dotted, folder, f"{top!r} is the name of a standard-library module"
+        return dotted, folder, f"{top!r} is the name of a {stdlib}"
     for name, expected in ((top, folder / top), (dotted, path)):
         elsewhere = _located_elsewhere(name, expected)
+        if elsewhere and _in_stdlib(elsewhere):  # e.g. test, which is not in stdlib_module_names
+            return dotted, folder, f"{name!r} is the name of a {stdlib} ({elsewhere})"
         if elsewhere:
             return dotted, folder, f"{name!r} is already the module {elsewhere}"
     return dotted, folder, ""
+
+
+def _in_stdlib(place: str) -> bool:
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    found = Path(place).resolve()
+    return found.is_relative_to(stdlib) and "site-packages" not in found.relative_to(stdlib).parts
 
 
 def _located_elsewhere(name: str, expected: Path) -> str:
