@@ -279,3 +279,15 @@ def test_gradcheck_module_and_package_file_from_the_current_folder(tmp_path, saf
     done = nncheck_command("gradcheck", "cs231n.nope:l2_penalty", "--shape", "3", cwd=project,
                            tmp_path=tmp_path, safe_path=safe_path)
     assert_usage_error(done, "cannot import 'cs231n.nope'")
+
+
+def test_a_package_folder_inside_a_package(tmp_path, isolated_imports):
+    """--impl outer/inner (a folder): its __init__.py by its dotted name, outer.inner."""
+    project = write(tmp_path / "project", {
+        "nncheck_outer/__init__.py": "",
+        "nncheck_outer/shared.py": HELPER,
+        "nncheck_outer/inner/__init__.py": "from ..shared import helper\n" + L2,
+    })
+    impl = load(str(project / "nncheck_outer" / "inner"))
+    assert (impl.name, impl.source) == ("inner", "module nncheck_outer.inner")
+    assert impl.functions["l2_penalty"]([[2.0]], 1.0)[0] == 2.0

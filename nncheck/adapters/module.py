@@ -131,17 +131,15 @@ def from_file(path_text: str, options: dict) -> Implementation:
 
 
 def _from_package_folder(path: Path, options: dict) -> Implementation:
-    """A package folder given as a path: import it by name with its parent on sys.path."""
+    """A package folder given as a path: its ``__init__.py``, loaded like any file inside a
+    package (by its dotted name, ``outer.pkg`` inside another package)."""
     path = path.resolve()
-    if not path.name.isidentifier():
-        raise UsageError(f"--impl {path}: {path.name!r} is not an importable package name")
     reject_unknown_options(options, set(), f"package {path.name!r}")
-    sys.path.insert(0, str(path.parent))
-    try:
-        module = _import_named(path.name)
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"cannot import {path.name!r} from {path.parent}: {exc}") from None
-    return from_module(module, path.name, f"module {path.name}")
+    module = load_file_as_module(path / "__init__.py")
+    imported_as = module.__name__
+    source = (f"file {path / '__init__.py'}" if imported_as.startswith("nncheck_impl_")
+              else f"module {imported_as}")
+    return from_module(module, path.name, source)
 
 
 def load_file_as_module(path: Path) -> ModuleType:
@@ -189,7 +187,8 @@ def package_name(path: Path) -> tuple[str, Path | None, str]:
     stdlib = "standard-library module"
     if top in getattr(sys, "stdlib_module_names", ()):
         return dotted, folder, f"{top!r} is the name of a {stdlib}"
-    for name, expected in ((top, folder / top), (dotted, path)):
+    itself = path.parent if path.name == "__init__.py" else path
+    for name, expected in ((top, folder / top), (dotted, itself)):
         elsewhere = _located_elsewhere(name, expected)
         if elsewhere and _in_stdlib(elsewhere):  # e.g. test, which is not in stdlib_module_names
             return dotted, folder, f"{name!r} is the name of a {stdlib} ({elsewhere})"
