@@ -1118,8 +1118,10 @@ def check_three_way(forward: Callable[..., Any], grads, reference_forward: Calla
 # ---------------------------------------------------------------------- command line
 
 def load_target(spec: str) -> Callable:
-    """``pkg.mod:function`` or ``path/to/file.py:function`` -> the callable (UsageError if not)."""
-    import importlib
+    """``pkg.mod:function`` or ``path/to/file.py:function`` -> the callable (UsageError if not).
+
+    ``pkg.mod`` resolves from the current working directory as well, and a file inside a
+    package is imported by its dotted name (see :mod:`nncheck.adapters.module`)."""
     from pathlib import Path
 
     from nncheck.errors import UsageError
@@ -1134,14 +1136,13 @@ def load_target(spec: str) -> Callable:
         if not path.is_file():
             raise UsageError(f"file not found: {module_part}")
         module = load_file_as_module(path)
-    else:
+    else:  # from the folder the user stands in too, as `python -m` would
+        from nncheck.adapters.module import import_from_cwd
+
         try:
-            module = importlib.import_module(module_part)
+            module = import_from_cwd(module_part)  # UsageError if its import fails
         except ModuleNotFoundError as exc:
             raise UsageError(f"cannot import {module_part!r}: {exc}") from None
-        except Exception as exc:  # the user's module failed while importing
-            raise UsageError(f"importing {module_part!r} failed: "
-                             f"{type(exc).__name__}: {exc}") from None
     fn = getattr(module, attr, None)
     if not callable(fn):
         raise UsageError(f"{module_part} has no function {attr!r}")

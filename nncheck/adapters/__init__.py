@@ -11,6 +11,10 @@ A spec (``--impl``, ``NNCHECK_IMPL``) is, in the order tried:
 3. ``pkg.mod:factory``, a callable returning an Implementation;
 4. an importable module path ``pkg.mod`` that follows the native contract.
 
+``pkg.mod`` and ``pkg.mod:factory`` resolve from the current working directory as well, and
+a file inside a package is imported by its dotted name: both as when the user runs their
+own code from the folder they stand in (:mod:`nncheck.adapters.module` says how).
+
 Every adapter's ``load(options)`` takes the ``--convention KEY=VALUE`` pairs as a dict
 and rejects the keys it does not know. Any failure to load is a
 :class:`~nncheck.errors.UsageError` with a one-line message.
@@ -60,7 +64,7 @@ def load(spec: str, options: Mapping[str, str] | None = None) -> Implementation:
     if spec in adapters:
         return _build(_resolve(adapters[spec], spec), options, spec)
     if ":" in spec:
-        return _build(_resolve(spec, spec), options, spec)
+        return _build(_resolve(spec, spec, from_cwd=True), options, spec)
     from nncheck.adapters.module import from_module_path
 
     return from_module_path(spec, options)
@@ -84,10 +88,17 @@ def reject_unknown_options(options: Mapping[str, str], known: set[str], who: str
         raise UsageError(f"{who} does not know convention(s) {', '.join(unknown)} (accepted: {accepted})")
 
 
-def _resolve(target: str, spec: str) -> Callable:
+def _resolve(target: str, spec: str, from_cwd: bool = False) -> Callable:
+    """The callable ``module:attr``; a user's module (``from_cwd``) also resolves from the
+    current working directory (:func:`nncheck.adapters.module.import_from_cwd`)."""
     module_name, _, attr = target.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        if from_cwd:
+            from nncheck.adapters.module import import_from_cwd
+
+            module = import_from_cwd(module_name)
+        else:
+            module = importlib.import_module(module_name)
     except ImportError as exc:
         raise UsageError(f"cannot load implementation {spec!r}: {exc}") from None
     try:
