@@ -174,7 +174,13 @@ def test_a_package_named_like_the_standard_library_loads_as_a_plain_file(tmp_pat
     })
     done, report = check_l2(project / "test" / "layers.py", cwd=tmp_path, tmp_path=tmp_path)
     assert_conforms(done, report)
-    done, _ = check_l2(project / "test" / "relative.py", cwd=project, tmp_path=tmp_path)
+    done, report = check_l2(project / "test" / "relative.py", cwd=project, tmp_path=tmp_path)
+    if sys.version_info < (3, 11):
+        # No PYTHONSAFEPATH before 3.11: the implementation process (python -m) has the
+        # current folder first on its path, so `test` there is the user's package, as it
+        # would be for any script the user runs from that folder.
+        assert_conforms(done, report)
+        return
     assert_usage_error(done, "relative.py", "not imported as test.relative",
                        "'test' is the name of a standard-library module")
 

@@ -84,7 +84,7 @@ def test_sigint_during_the_renames_takes_effect_after_them():
     done = []
     with pytest.raises(KeyboardInterrupt):
         with signals_held():
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)  # to this thread: os.kill may wake another one
             done.append("renamed")
     assert done == ["renamed"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
