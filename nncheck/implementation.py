@@ -9,9 +9,11 @@ they call :meth:`Implementation.call`, which checks inputs and outputs
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from nncheck.contract import COMPONENTS, component
 from nncheck.errors import ComponentNotImplemented
@@ -117,6 +119,29 @@ class Implementation:
         """
         return Along(self, name, tuple(args), at, dict(kwargs or {}), output or _first)
 
+    def iterate(self, name: str, args: tuple, steps: int, feeds: Iterable[Feed] = (), *,
+                each: Mapping[int, Sequence] | None = None,
+                kwargs: Mapping[str, Any] | None = None,
+                attempted: list[tuple] | None = None) -> list[Any]:
+        """``steps`` calls of ``name``, each fed by the one before; every result, in order.
+
+        The first call gets ``args``; each next one the last one's arguments with every
+        :class:`Feed` applied: running statistics fed back into the next update, a weight
+        moved by its gradient. ``each[i][k]``, when given, is argument ``i`` of call ``k``
+        (a new batch per update). See :func:`chain_args`. An implementation in another
+        process runs the whole chain in one round trip. Each result is checked as
+        :meth:`call` checks it, and the first call that fails raises, as it would in the
+        loop. ``attempted``, when given, receives the arguments of every call made.
+        """
+        kwargs, feeds, each = dict(kwargs or {}), tuple(feeds), dict(each or {})
+        results: list[Any] = []
+        for k in range(steps):
+            args = chain_args(args, results[-1] if results else None, feeds, each, k)
+            if attempted is not None:
+                attempted.append(args)
+            results.append(self.call(name, *args, **kwargs))
+        return results
+
     def absent_reason(self, names: Iterable[str]) -> str:
         """Why the components ``names`` (absent) are not implemented, in one line."""
         reasons = dict.fromkeys(self.why_absent.get(n, "") for n in names)
@@ -138,6 +163,45 @@ class Implementation:
             "deviations": [d.as_dict() for d in self.deviations],
             "not_written": list(self.not_written),
         }
+
+
+@dataclass(frozen=True)
+class Feed:
+    """How one argument of the next call in :meth:`Implementation.iterate` is made:
+    ``keep * argument + scale * output + shift``, where ``output`` is the last result's
+    item ``output`` (the whole result when None). ``Feed(0, 0)`` passes output 0 on as
+    argument 0 unchanged; ``Feed(1, 0, scale=-lr, keep=1)`` is a gradient-descent step.
+    """
+
+    output: int | None
+    to: int
+    scale: float = 1.0
+    keep: float = 0.0
+    shift: Any = 0.0
+
+    def value(self, args: tuple, result: Any) -> Any:
+        new = result if self.output is None else result[self.output]
+        # Only the terms given are computed, so a pass-through stays the very same value.
+        if self.scale != 1:
+            new = self.scale * np.asarray(new)
+        if np.any(np.not_equal(self.shift, 0)):
+            new = new + self.shift
+        if self.keep != 0:
+            new = (args[self.to] if self.keep == 1 else self.keep * args[self.to]) + new
+        return new
+
+
+def chain_args(args: tuple, previous: Any, feeds: Iterable[Feed], each: Mapping[int, Sequence],
+               k: int) -> tuple:
+    """The arguments of call ``k`` of :meth:`Implementation.iterate`, where ``args`` were
+    those of call ``k - 1`` and ``previous`` its result (for ``k = 0``: the first ones)."""
+    new = list(args)
+    if k:
+        for feed in feeds:
+            new[feed.to] = feed.value(args, previous)
+    for i, values in each.items():
+        new[i] = values[k]
+    return tuple(new)
 
 
 def _first(result: Any) -> Any:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nncheck.errors import ContractViolation, ImplementationFault, ImplementationRaised, UsageError
-from nncheck.implementation import Deviation, Implementation
+from nncheck.implementation import Deviation, Implementation, chain_args
 from nncheck.runtime.probes import find_probes
 from nncheck.runtime.wire import Arena, Handle, Timeout, WireError, read_frame, write_frame
 
@@ -251,16 +251,21 @@ class ImplementationProcess:
         first call that failed raises its verdict, as it would have in a loop."""
         reply = self.request((*head, [(self.export(tuple(a)), self.export(k)) for a, k in calls]),
                              label)
-        if not (isinstance(reply, tuple) and len(reply) == 2 and reply[0] == "many"
-                and isinstance(reply[1], list) and 0 < len(reply[1]) <= len(calls)):
-            self.outcome(reply, label)  # a "raised" reply, or a protocol fault
-            self._fail("protocol", f"{label}: the implementation process sent a malformed reply")
         values = [self.outcome(one, label, (args, kwargs))
-                  for one, (args, kwargs) in zip(reply[1], calls, strict=False)]
+                  for one, (args, kwargs) in zip(self.replies(reply, len(calls), label), calls,
+                                                 strict=False)]
         if len(values) < len(calls):
             self._fail("protocol", f"{label}: the implementation process answered "
                                    f"{len(values)} of {len(calls)} calls")
         return values
+
+    def replies(self, reply, most: int, label: str) -> list:
+        """The replies of a "many" answer (1 to ``most`` of them); else its verdict raises."""
+        if not (isinstance(reply, tuple) and len(reply) == 2 and reply[0] == "many"
+                and isinstance(reply[1], list) and 0 < len(reply[1]) <= most):
+            self.outcome(reply, label)  # a "raised" reply, or a protocol fault
+            self._fail("protocol", f"{label}: the implementation process sent a malformed reply")
+        return reply[1]
 
     def _receive(self, deadline: float, label: str):
         poller = self._poller
@@ -624,6 +629,33 @@ class RemoteImplementation(Implementation):
         values = process.request_many(("many", name), calls, label)
         return [check_outputs(comp, value, tuple(args), kwargs, label)
                 for value, (args, kwargs) in zip(values, calls, strict=True)]
+
+    def iterate(self, name: str, args: tuple, steps: int, feeds=(), *, each=None, kwargs=None,
+                attempted: list[tuple] | None = None) -> list[Any]:
+        """The chain in one round trip (see Implementation.iterate). Each result is checked
+        here, in order, with the arguments this process computes for it; where the
+        implementation process stopped early without a failure, the rest go call by call."""
+        from nncheck.contract import component
+        from nncheck.runtime.calling import check_outputs
+
+        comp, label = component(name), f"{self.name}.{name}"
+        kwargs, feeds, each = dict(kwargs or {}), tuple(feeds), dict(each or {})
+        self.raw(name)  # ComponentNotImplemented
+        process = self.process
+        replies = process.replies(process.request(
+            ("chain", name, process.export(tuple(args)), process.export(kwargs), steps, feeds,
+             process.export(each)), label), steps, label) if steps > 0 else []
+        results: list[Any] = []
+        for k in range(steps):
+            args = chain_args(args, results[-1] if results else None, feeds, each, k)
+            if attempted is not None:
+                attempted.append(args)
+            if k < len(replies):
+                value = process.outcome(replies[k], label, (args, kwargs))
+                results.append(check_outputs(comp, value, args, kwargs, label))
+            else:
+                results.append(self.call(name, *args, **kwargs))
+        return results
 
 
 _CONNECTED: dict[tuple, RemoteImplementation] = {}

@@ -170,3 +170,31 @@ class RecordingImplementation(Implementation):
         for index, result in zip(indices, results, strict=True):
             self.log.produced_by(index, result)
         return results
+
+    def iterate(self, name: str, args: tuple, steps: int, feeds=(), *, each=None, kwargs=None,
+                attempted: list[tuple] | None = None) -> list[Any]:
+        kwargs = dict(kwargs or {})
+        tried = _LoggedCalls(self.log, name, kwargs)
+        results: list[Any] = []
+        try:
+            results = self.inner.iterate(name, tuple(_unwrap(a) for a in args), steps, feeds,
+                                         each=each, kwargs=kwargs, attempted=tried)
+        finally:  # the failing call is logged too, and what each call produced
+            for index, result in zip(tried.indices, results, strict=False):
+                self.log.produced_by(index, result)
+            if attempted is not None:
+                attempted.extend(tried)
+        return results
+
+
+class _LoggedCalls(list):
+    """The ``attempted`` list of an iterate: each call is logged as its arguments are made
+    (before the call, as :meth:`RecordingImplementation.call` logs one)."""
+
+    def __init__(self, log: CallLog, name: str, kwargs: dict):
+        super().__init__()
+        self.log, self.name, self.kwargs, self.indices = log, name, kwargs, []
+
+    def append(self, args: tuple) -> None:
+        super().append(args)
+        self.indices.append(self.log.begin(self.name, None, None, args, self.kwargs))

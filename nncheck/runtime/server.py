@@ -7,6 +7,9 @@ the spec to load, answers with a description of the implementation (or why it ca
 loaded), then serves requests until its pipe closes:
 
 * ``("call", component, args, kwargs, keep)``: call a component;
+* ``("many", component, calls)``: several calls of a component, the first failure ends it;
+* ``("chain", component, args, kwargs, steps, feeds, each)``: calls each fed by the last one
+  (see ``Implementation.iterate``);
 * ``("method", key, name, args, kwargs)``: call a method of an object behind a handle;
 * ``("getattr", key, name)``: read an attribute of such an object;
 * ``("reset",)``: forget every handle (between invariants);
@@ -108,6 +111,13 @@ class _Server:
                 return ("raised", "nncheck", f"does not provide {name!r}", False)
             return self.many(fn, calls, estimator=name in self.estimators,
                              opaque=self.opaque.get(name, ()))
+        if kind == "chain":
+            _, name, args, kwargs, steps, feeds, each = request
+            fn = self.functions.get(name)
+            if fn is None:
+                return ("raised", "nncheck", f"does not provide {name!r}", False)
+            return self.chain(fn, args, kwargs, steps, feeds, each,
+                              estimator=name in self.estimators, opaque=self.opaque.get(name, ()))
         if kind in ("method", "methods"):
             key, name = request[1], request[2]
             obj = self.objects.get(key)
@@ -147,6 +157,25 @@ class _Server:
         """Several guarded calls in one request; the first that does not succeed ends it."""
         replies = []
         for args, kwargs in calls:
+            reply = self.guarded(fn, args, kwargs, **guard)
+            replies.append(reply)
+            if reply[0] != "ok":
+                break
+        return ("many", replies)
+
+    def chain(self, fn, args, kwargs, steps, feeds, each, **guard):
+        """``steps`` guarded calls, each fed by the last (nncheck.implementation.chain_args);
+        it ends at the first call that does not succeed, or whose result cannot feed the
+        next (the checker then goes on call by call and finds out why)."""
+        from nncheck.implementation import chain_args
+
+        replies = []
+        for k in range(steps):
+            try:  # fed from copies, as if sent over: the next call may change what it gets
+                args = chain_args(args, _fresh(self.resolve(replies[-1][1])) if replies else None,
+                                  feeds, each, k)
+            except Exception:  # noqa: BLE001 -- e.g. a result of the wrong shape
+                break
             reply = self.guarded(fn, args, kwargs, **guard)
             replies.append(reply)
             if reply[0] != "ok":
@@ -223,6 +252,15 @@ class _Server:
         if kind is dict and all(type(k) in (str, int) for k in value):
             return {k: self.export(v) for k, v in value.items()}
         return self.keep(value)
+
+
+def _fresh(value):
+    """``value`` with every array in it (in tuples and lists) copied."""
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) in (tuple, list):
+        return type(value)(_fresh(v) for v in value)
+    return value
 
 
 def _plain_description(description: dict, why_absent: dict) -> dict:
