@@ -22,6 +22,7 @@ from scipy import stats
 
 from nncheck.compare import assert_close
 from nncheck.gradcheck import check_gradient
+from nncheck.implementation import Feed
 from nncheck.reference import batchnorm as ref
 from nncheck.strategies import (
     bn_affine_params,
@@ -387,6 +388,10 @@ def _running_update(impl, rm, rv, x, momentum):
     return impl.call("batchnorm_running_update", rm, rv, x, momentum=momentum)
 
 
+# An update's (running_mean, running_var) are the next update's first two arguments.
+_RUNNING_FED_BACK = (Feed(0, 0), Feed(1, 1))
+
+
 @st.composite
 def _running_state(draw, d):
     rm = draw(hnp.arrays(np.float64, (d,), elements=st.floats(-10, 10)), label="running_mean")
@@ -419,9 +424,8 @@ def test_batchnorm_running_stats_approach_a_repeated_batch_geometrically(
     """
     rm0, rv0 = data.draw(_running_state(x.shape[1]))
     m = DEFAULT_MOMENTUM if momentum is None else momentum
-    rm, rv = rm0, rv0
-    for _ in range(steps):
-        rm, rv = _running_update(impl, rm, rv, x, momentum)
+    rm, rv = impl.iterate("batchnorm_running_update", (rm0, rv0, x), steps, _RUNNING_FED_BACK,
+                          kwargs=None if momentum is None else {"momentum": momentum})[-1]
     mu, var = _batch_stats(x)
     decay = m**steps
     assert_close(rm, mu + decay * (rm0 - mu), rtol=1e-8, atol=1e-10 * (1 + np.abs(x).max()),
@@ -456,9 +460,8 @@ def test_batchnorm_running_stats_converge_to_data_statistics(impl, seed, data):
         st.floats(0.25, 0.5), st.floats(2, 4))), label="sigma")
     m, k, n = DEFAULT_MOMENTUM, _CONV_BATCHES, _CONV_ROWS
     batches = mu + sigma * np.random.default_rng(seed).standard_normal((k, n, d))
-    rm, rv = np.zeros(d), np.ones(d)
-    for xb in batches:
-        rm, rv = _running_update(impl, rm, rv, xb, m)
+    rm, rv = impl.iterate("batchnorm_running_update", (np.zeros(d), np.ones(d), batches[0]), k,
+                          _RUNNING_FED_BACK, each={2: batches}, kwargs={"momentum": m})[-1]
     weights = (1 - m) * m ** np.arange(k)[::-1]  # weight of each batch in the final value
     decay = m**k
 

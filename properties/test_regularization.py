@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from nncheck import stats
 from nncheck.compare import assert_close
 from nncheck.gradcheck import check_gradient
+from nncheck.implementation import Feed
 from nncheck.reference import regularization as ref
 from nncheck.strategies import (
     distinguishable_keep_probabilities,
@@ -153,11 +154,14 @@ def test_l1_reaches_exact_zero_faster_than_l2(impl, W, reg, step):
     geometrically and never reaches 0."""
     lr = step / reg
     n_steps = math.ceil(float(np.max(np.abs(W))) / step) + 1
-    w1, w2 = W.copy(), W.copy()
+    descent = []  # the arguments of each L2 call: W, then W after each step of descent
+    impl.iterate("l2_penalty", (W, reg), n_steps + 1, [Feed(1, 0, scale=-lr, keep=1)],
+                 attempted=descent)
+    w1 = W.copy()
     for t in range(1, n_steps + 1):
         half = w1 - lr * impl.call("l1_penalty", w1, reg)[1]
         w1 = np.where(half * w1 > 0, half, 0.0)  # a step that crosses 0 stops at 0
-        w2 = w2 - lr * impl.call("l2_penalty", w2, reg)[1]
+        w2 = descent[t][0]
         worse = np.abs(w1) > np.abs(w2) * (1 + 1e-12)
         assert not worse.any(), (
             f"step {t}: L1 weight {w1[worse][0]!r} is larger in magnitude than the L2 weight "
@@ -363,8 +367,10 @@ def test_max_norm_bounded_under_huge_learning_rate(impl, case, lr, seed):
     column norm stays <= c at every one of 20 steps."""
     W, c = case
     target = np.random.default_rng(seed).standard_normal(W.shape)
-    for t in range(1, 21):
-        W = impl.call("max_norm_project", W - lr * (W - target), c)  # gradient of 1/2||W-T||^2
+    # A step on 1/2 ||W - target||^2 is W - lr (W - target) = (1 - lr) W + lr target.
+    step = Feed(None, 0, scale=1 - lr, shift=lr * target)
+    projected = impl.iterate("max_norm_project", (step.value((W,), W), c), 20, [step])
+    for t, W in enumerate(projected, start=1):
         norms = _norms(W)
         bad = norms > c * (1 + 1e-12)
         assert not bad.any(), (
