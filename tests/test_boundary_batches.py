@@ -10,7 +10,6 @@ import pytest
 
 from nncheck.errors import ContractViolation, ImplementationRaised
 from nncheck.gradcheck import check_gradient
-from nncheck.runtime.boundary import connect
 from nncheck.runtime.calling import call_method, call_method_many
 from nncheck.runtime.recording import CallLog, RecordingImplementation
 
@@ -44,17 +43,11 @@ _ESTIMATOR = textwrap.dedent("""
 
 
 @pytest.fixture
-def counted(tmp_path):
-    """The estimator file in its own process, and the number of requests sent to it."""
+def counted(tmp_path, connected):
+    """The estimator file in its own process, and the kinds of the requests sent to it."""
     path = tmp_path / "centering.py"
     path.write_text(_ESTIMATOR)
-    impl = connect(str(path))
-    sent = []
-    request = impl.process.request
-    impl.process.request = lambda message, label: sent.append(message[0]) or request(message, label)
-    impl.process.begin_invariant()
-    yield impl, sent
-    impl.process.end_invariant()
+    return connected(str(path))
 
 
 def test_the_rows_of_an_estimator_go_in_one_round_trip(counted):
@@ -103,11 +96,8 @@ def test_a_local_estimator_is_called_row_by_row():
     np.testing.assert_allclose(np.vstack(rows), est.transform(X))
 
 
-def test_a_gradient_check_sends_its_first_opinions_together():
-    impl = connect("reference")
-    sent = []
-    request = impl.process.request
-    impl.process.request = lambda message, label: sent.append(message[0]) or request(message, label)
+def test_a_gradient_check_sends_its_first_opinions_together(connected):
+    impl, sent = connected("reference")
     rng = np.random.default_rng(4)
     scores, y = rng.normal(size=(3, 4)), rng.integers(0, 4, 3)
     _, grad = impl.call("softmax_loss", scores, y)

@@ -12,7 +12,6 @@ import pytest
 from nncheck.adapters import load
 from nncheck.errors import ComponentNotImplemented
 from nncheck.implementation import Feed, chain_args
-from nncheck.runtime.boundary import connect
 from nncheck.runtime.recording import CallLog, RecordingImplementation
 
 # The running update goes wrong once running_mean[0] passes 0.5, in a way set by the number
@@ -51,15 +50,9 @@ def running_file(tmp_path_factory):
 
 
 @pytest.fixture
-def remote(running_file):
+def remote(running_file, connected):
     """The file in its own process, and the kinds of the requests sent to it."""
-    impl = connect(running_file)
-    sent = []
-    request = impl.process.request
-    impl.process.request = lambda message, label: sent.append(message[0]) or request(message, label)
-    impl.process.begin_invariant()
-    yield impl, sent
-    impl.process.end_invariant()
+    return connected(running_file)
 
 
 def _start(d: int) -> tuple:
