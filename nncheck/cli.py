@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--junitxml", default=None, metavar="PATH",
                        help="also write pytest's JUnit XML to PATH")
     check.add_argument("--strict", action="store_true",
-                       help="a not-implemented invariant counts as a failure")
+                       help="a not-implemented or blocked invariant counts as a failure")
     check.add_argument("-n", "--workers", default=os.environ.get("NNCHECK_WORKERS", "auto"),
                        metavar="N",
                        help="processes that run the properties in parallel: 'auto' (default: one "
@@ -222,7 +222,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_FAILS
     summary = report["summary"]
     conforms = (summary["conforms"] and summary.get("complete", True)
-                and not (args.strict and summary["not-implemented"]))
+                and not (args.strict and (summary["not-implemented"]
+                                          or summary.get("blocked", 0))))
     return EXIT_CONFORMS if conforms else EXIT_FAILS
 
 

@@ -3,7 +3,8 @@
 It is inert in test sessions that collect no nncheck properties. For the conformance
 suite it adds the options ``--impl``, ``--convention``, ``--nncheck-profile``,
 ``--nncheck-component`` and ``--nncheck-report``, the session fixture ``impl``, and one
-verdict per (component, invariant): passed, failed, error, not-implemented or deviation.
+verdict per (component, invariant): passed, failed, error, blocked, not-implemented or
+deviation.
 Verdicts travel in ``report.user_properties`` so they survive pytest-xdist; the
 controlling process writes ``report.json``, ``report.md`` and ``report.html``.
 
@@ -30,7 +31,16 @@ import time
 import pytest
 
 from nncheck import suite
-from nncheck.verdict import Verdict, classify_call, classify_crash, classify_setup, invariant_name
+from nncheck.verdict import (
+    BLOCKED,
+    NOT_IMPLEMENTED,
+    Verdict,
+    classify_call,
+    classify_crash,
+    classify_setup,
+    invariant_name,
+    settle_blocked,
+)
 
 _RUN = pytest.StashKey["Run"]()
 _FAULTS = pytest.StashKey[object]()
@@ -109,6 +119,8 @@ class Run:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.interrupted = self.interrupted or _interruption_name()
+        if not hasattr(session.config, "workerinput"):  # the controller has every verdict
+            settle_blocked(self.verdicts)
         if self._fault_dir is not None:
             import shutil
 
@@ -365,9 +377,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run = _run(item.config)
     run.log.reset()
     implementation = run.implementation
-    missing = [c for c in marker.args if not implementation.has(c)]
+    owner, *needs = marker.args
+    if not implementation.has(owner):
+        pytest.skip(NOT_IMPLEMENTED + implementation.absent_reason([owner]))
+    missing = [c for c in needs if not implementation.has(c)]
     if missing:
-        pytest.skip(f"not-implemented: {implementation.absent_reason(missing)}")
+        pytest.skip(f"{BLOCKED}waits for {', '.join(missing)}: "
+                    + implementation.absent_reason(missing))
     implementation.process.begin_invariant()
 
 

@@ -7,28 +7,38 @@ Statuses (``STATUSES``):
                        :class:`~nncheck.errors.ContractViolation`: NaN, wrong shape or dtype,
                        mutated input);
 * ``error``            the implementation raised (or the property could not run);
-* ``not-implemented``  the implementation lacks a component the invariant needs (or the
-                       function behind it is not written yet, see
+* ``not-implemented``  the implementation lacks the component the invariant is about (or
+                       the function behind it is not written yet, see
                        :mod:`nncheck.adapters.stubs`);
+* ``blocked``          the invariant also needs another component (``needs``) that is
+                       missing or fails its own invariants, so it could not be judged; the
+                       message names the component it waits for (:func:`settle_blocked`);
 * ``deviation``        the adapter declared a difference of convention covering it
                        (see :class:`~nncheck.implementation.Deviation`).
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from nncheck.errors import ImplementationFault, ImplementationRaised
 
 if sys.version_info < (3, 11):  # pragma: no cover - hypothesis installs the backport there
     from exceptiongroup import BaseExceptionGroup
 
-STATUSES = ("passed", "failed", "error", "not-implemented", "deviation")
+STATUSES = ("passed", "failed", "error", "blocked", "not-implemented", "deviation")
 # Worst first: a component's status is the worst of its invariants'.
-SEVERITY = ("failed", "error", "not-implemented", "deviation", "passed")
+SEVERITY = ("failed", "error", "blocked", "not-implemented", "deviation", "passed")
+# The statuses a report of schema 1.4 or older does not count (read as 0 there).
+NEWER_STATUSES = ("blocked",)
+# The skip reasons the plugin gives an invariant it cannot run (see classify_setup).
+NOT_IMPLEMENTED, BLOCKED = "not-implemented: ", "blocked: "
 
 _MAX_MESSAGE = 4000
+# The skip of a stub that raised during the call: "not-implemented: <impl>.<component> raised ..."
+_RAISED_NOT_IMPLEMENTED = re.compile(r"not-implemented: \S*?\.(\w+) raised NotImplementedError")
 
 
 @dataclass
@@ -45,6 +55,8 @@ class Verdict:
     false_alarm_rate: float | None = None
     # The calls of the shrunk counterexample, as data (nncheck.report.repro); failures only.
     example: dict | None = None
+    # The other components the invariant calls (its owner is ``component``).
+    needs: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,14 +79,17 @@ def _base(item, marker, status, duration) -> Verdict:
         description=doc[0] if doc else "",
         duration_s=round(duration, 4),
         false_alarm_rate=marker.kwargs.get("false_alarm_rate"),
+        needs=[c for c in marker.args[1:] if c != marker.args[0]],
     )
 
 
 def classify_setup(item, marker, report, implementation) -> Verdict:
-    """Setup did not pass: a not-implemented skip, or a fixture error."""
+    """Setup did not pass: a not-implemented or blocked skip, or a fixture error."""
     if report.skipped:
-        verdict = _base(item, marker, "not-implemented", report.duration)
-        verdict.message = _skip_reason(report)
+        reason = _skip_reason(report)
+        status = "blocked" if reason.startswith(BLOCKED) else "not-implemented"
+        verdict = _base(item, marker, status, report.duration)
+        verdict.message = reason
     else:
         verdict = _base(item, marker, "error", report.duration)
         verdict.message = _truncate(str(report.longrepr))
@@ -91,7 +106,13 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
             verdict.status, verdict.message = "deviation", deviation.reason
         return verdict
     if report.skipped:
-        verdict.status, verdict.message = "not-implemented", _skip_reason(report)
+        reason = _skip_reason(report)
+        verdict.status = "blocked" if reason.startswith(BLOCKED) else "not-implemented"
+        raiser = _RAISED_NOT_IMPLEMENTED.match(reason)
+        if raiser and raiser.group(1) in verdict.needs:  # a stub this invariant also calls
+            verdict.status = "blocked"
+            reason = f"{BLOCKED}waits for {raiser.group(1)}: {reason.removeprefix(NOT_IMPLEMENTED)}"
+        verdict.message = reason
         return verdict
     exc = call.excinfo.value if call.excinfo else None
     leaves = list(_leaves(exc)) if exc is not None else []
@@ -108,6 +129,56 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
         verdict.status = "deviation"
         verdict.message = f"{deviation.reason} (observed: {verdict.message})"
     return verdict
+
+
+def settle_blocked(verdicts: list[Verdict]) -> list[Verdict]:
+    """Mark *blocked* the failures of invariants that wait for a failing component.
+
+    An invariant that also calls another component (``needs``: a backward pass run on the
+    implementation's own forward, the running statistics of its forward) cannot be judged
+    while that component fails its own invariants: its failure, or error, becomes
+    *blocked*, naming the component and keeping what was observed. Components are settled
+    in the order of their needs, so the first failing component of a chain keeps its
+    failures and a run with a blocked verdict of this kind never conforms (in a cycle of
+    needs too: the component settled first keeps them). Returns ``verdicts``, changed in
+    place (settling them again changes nothing).
+    """
+    by_owner: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        by_owner.setdefault(v.component, []).append(v)
+    failing: dict[str, list[str]] = {}  # component -> its invariants still failing
+    for name in _needs_first(by_owner):
+        for v in by_owner[name]:
+            waits = [c for c in v.needs if failing.get(c)]
+            if v.status in ("failed", "error") and waits:
+                v.message = "; ".join(
+                    f"{BLOCKED}waits for {c}, which fails {len(failing[c])} invariant(s) of "
+                    f"its own ({', '.join(failing[c][:3])}{', ...' if len(failing[c]) > 3 else ''})"
+                    for c in waits) + f"; what this invariant saw: {v.message}"
+                v.status = "blocked"
+        failing[name] = [v.invariant for v in by_owner[name] if v.status in ("failed", "error")]
+    return verdicts
+
+
+def _needs_first(by_owner: dict[str, list[Verdict]]) -> list[str]:
+    """The components of ``by_owner``, each after those its invariants need (in a cycle of
+    needs, the component the cycle is entered from comes last)."""
+    needs = {name: {c for v in items for c in v.needs} for name, items in by_owner.items()}
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order or name in visiting or name not in needs:
+            return
+        visiting.add(name)
+        for other in sorted(needs[name]):
+            visit(other)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in by_owner:
+        visit(name)
+    return order
 
 
 def classify_crash(nodeid: str, *, elapsed: float | None = None,

@@ -14,7 +14,7 @@ from nncheck.contract import COMPONENTS, SECTIONS
 from nncheck.verdict import STATUSES
 
 STATUS_LABEL = {"passed": "passed", "failed": "FAILED", "error": "ERROR",
-                "not-implemented": "not implemented", "deviation": "deviation",
+                "blocked": "blocked", "not-implemented": "not implemented", "deviation": "deviation",
                 "not-run": "not run"}
 
 

@@ -6,7 +6,7 @@ from nncheck.report.model import conforms, incomplete_lines
 from nncheck.verdict import STATUSES
 
 _MARK = {"passed": "passed", "failed": "**FAILED**", "error": "**ERROR**",
-         "not-implemented": "not implemented", "deviation": "deviation"}
+         "blocked": "blocked", "not-implemented": "not implemented", "deviation": "deviation"}
 
 
 def _cell(text: str) -> str:
@@ -62,7 +62,7 @@ def render_markdown(report: dict) -> str:
         "",
         "| " + " | ".join(STATUSES) + " | total |",
         "|" + "---|" * (len(STATUSES) + 1),
-        "| " + " | ".join(str(summary[s]) for s in STATUSES) + f" | {summary['total']} |",
+        "| " + " | ".join(str(summary.get(s, 0)) for s in STATUSES) + f" | {summary['total']} |",
         "",
     ]
     if summary["unchecked_components"]:
@@ -72,6 +72,10 @@ def render_markdown(report: dict) -> str:
     if impl.get("not_written"):
         out += ["Not written yet (a stub or the course skeleton, so not implemented): "
                 + ", ".join(f"`{_cell(n)}`" for n in impl["not_written"]), ""]
+    if summary.get("blocked"):
+        out += [f"Blocked ({summary['blocked']} invariants): they also call a component that is "
+                "missing or fails its own invariants, so they could not be judged; each detail "
+                "names the component it waits for.", ""]
     if impl.get("deviations"):
         out += ["## Declared deviations", ""]
         out += [f"- `{d['component']}` / {d['invariant']} ({d['kind']}): {d['reason']}"

@@ -65,7 +65,7 @@ def merge(reports: list[dict], sources: list[str] | None = None) -> dict:
             "conforms": conforms(report), "complete": is_complete(report),
             "interrupted": report["run"].get("interrupted"),
             "not_run": len(report.get("not_run") or []),
-            "counts": {s: summary[s] for s in (*SEVERITY, "total")},
+            "counts": {s: summary.get(s, 0) for s in (*SEVERITY, "total")},
             "source": (sources or [""] * len(reports))[i],
         })
     cells: dict[tuple[str, str], list[str]] = {}
@@ -100,22 +100,24 @@ def _worst(statuses) -> str:
 
 
 _MARK = {"passed": "ok", "failed": "**FAIL**", "error": "**ERROR**",
-         "not-implemented": "n/i", "deviation": "dev", "not-run": "-"}
+         "blocked": "blk", "not-implemented": "n/i", "deviation": "dev", "not-run": "-"}
 
 
 def render_matrix_markdown(matrix: dict) -> str:
     cols = matrix["columns"]
     out = ["# nncheck conformance matrix", "",
            f"{len(cols)} run(s). ok = passed, **FAIL** = failed, **ERROR** = error, "
-           "n/i = not implemented, dev = declared deviation, - = not run.", "",
+           "blk = blocked (waits for a missing or failing component), n/i = not implemented, "
+           "dev = declared deviation, - = not run.", "",
            "| run | implementation | Python | profile | verdict | passed | failed | error | "
-           "n/i | dev |", "|---|---|---|---|---|---|---|---|---|---|"]
+           "blk | n/i | dev |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cols:
         n = c["counts"]
         out.append(f"| {_md(c['label'])} | {_md(c['implementation'])} {_md(c['version'])} | "
                    f"{c['python']} | {c['profile']} | "
                    f"{_column_verdict(c)} | {n['passed']} | "
-                   f"{n['failed']} | {n['error']} | {n['not-implemented']} | {n['deviation']} |")
+                   f"{n['failed']} | {n['error']} | {n['blocked']} | {n['not-implemented']} | "
+                   f"{n['deviation']} |")
     out += ["", "| component | invariant | " + " | ".join(_md(c["label"]) for c in cols) + " |",
             "|---|---|" + "---|" * len(cols)]
     for comp in matrix["components"]:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import nncheck
 from nncheck.contract import COMPONENTS
-from nncheck.verdict import SEVERITY, STATUSES, Verdict
+from nncheck.verdict import NEWER_STATUSES, SEVERITY, STATUSES, Verdict
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 _ENV_PACKAGES = ("numpy", "scipy", "hypothesis", "autograd", "pytest")
 # Reported only when installed: the ecosystems adapters wrap and the report's renderers.
 _OPTIONAL_PACKAGES = ("torch", "jax", "flax", "optax", "keras", "tensorflow", "scikit-learn",
@@ -223,7 +223,8 @@ _SHAPE = {
     "implementation": {"name": str, "spec": str},
     "run": {"profile": str, "seed": _ANY, "finished": str, "duration_s": _NUMBER},
     "environment": {"python": str, "platform": str, "packages": dict},
-    "summary": {**dict.fromkeys(STATUSES, int), "total": int, "conforms": bool,
+    "summary": {**dict.fromkeys(set(STATUSES) - set(NEWER_STATUSES), int), "total": int,
+                "conforms": bool,
                 "unchecked_components": list},
     "component": {"name": str, "status": str, "invariants": list},
     "verdict": {"component": str, "invariant": str, "status": str, "test_id": str,
@@ -231,7 +232,8 @@ _SHAPE = {
     "not_run": {"component": str, "invariant": str},
 }
 _OPTIONAL = {"": {"not_run": list}, "run": {"interrupted": (str, type(None))},
-             "summary": {"complete": bool, "not_run": int}}
+             "summary": {"complete": bool, "not_run": int,
+                         **dict.fromkeys(NEWER_STATUSES, int)}}
 
 
 def check_report(data, where: str = "report") -> None:

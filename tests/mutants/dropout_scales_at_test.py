@@ -14,7 +14,8 @@ def dropout_backward(dout, mask, p, mode):
     return dout * p if mode == "test" else dout * mask
 
 
+# The backward pass's own mistake is blocked here (it waits for the failing forward pass);
+# dropout_backward_scales_at_test.py shows it alone.
 MUST_FAIL = [
     "dropout_forward::dropout_test_is_identity",
-    "dropout_backward::dropout_backward_test_is_identity",
 ]
