@@ -19,6 +19,8 @@ from nncheck.contract import COMPONENTS, component
 from nncheck.errors import ComponentNotImplemented
 from nncheck.runtime.calling import call_checked
 
+DEVIATION_KINDS = ("mapped", "expected-failure", "refusal")
+
 
 @dataclass(frozen=True)
 class Deviation:
@@ -28,6 +30,9 @@ class Deviation:
     invariants of the component that pass are reported as *deviation*, showing the reason.
     ``kind="expected-failure"``: the library cannot be mapped; a failure of the named
     invariant is reported as *deviation* instead of *failed* (a pass is still a pass).
+    ``kind="refusal"``: the library documents that it refuses the inputs of the named
+    invariant (an edge regime of its own, e.g. a batch of one row) and raises; that error
+    is reported as *deviation* (a pass is a pass, and a wrong answer still fails).
     ``invariant="*"`` covers every invariant of the component.
     """
 
@@ -37,8 +42,9 @@ class Deviation:
     kind: str = "mapped"
 
     def __post_init__(self):
-        if self.kind not in ("mapped", "expected-failure"):
-            raise ValueError(f"Deviation.kind must be 'mapped' or 'expected-failure', not {self.kind!r}")
+        if self.kind not in DEVIATION_KINDS:
+            raise ValueError(f"Deviation.kind must be one of {', '.join(DEVIATION_KINDS)}, "
+                             f"not {self.kind!r}")
         component(self.component)  # unknown component names fail loudly
 
     def covers(self, comp: str, invariant: str) -> bool:
@@ -151,7 +157,10 @@ class Implementation:
         return "; ".join(r for r in reasons if r)
 
     def deviation_for(self, comp: str, invariant: str) -> Deviation | None:
-        return next((d for d in self.deviations if d.covers(comp, invariant)), None)
+        """The deviation declared for this invariant: one naming it, else the component's."""
+        covering = [d for d in self.deviations if d.covers(comp, invariant)]
+        return next((d for d in covering if d.invariant == invariant),
+                    covering[0] if covering else None)
 
     def describe(self) -> dict[str, Any]:
         """The implementation block of report.json."""

@@ -116,7 +116,8 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
         return verdict
     exc = call.excinfo.value if call.excinfo else None
     leaves = list(_leaves(exc)) if exc is not None else []
-    if any(isinstance(e, ImplementationFault) for e in leaves):
+    fault = any(isinstance(e, ImplementationFault) for e in leaves)
+    if fault:
         verdict.status = "error"  # a crash, hang or broken limit, never a counterexample
     elif any(isinstance(e, AssertionError) for e in leaves):
         verdict.status = "failed"
@@ -128,6 +129,11 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
             and deviation.kind == "expected-failure"):
         verdict.status = "deviation"
         verdict.message = f"{deviation.reason} (observed: {verdict.message})"
+    elif (verdict.status == "error" and not fault and deviation is not None
+          and deviation.kind == "refusal"
+          and any(isinstance(e, ImplementationRaised) for e in leaves)):
+        verdict.status = "deviation"
+        verdict.message = f"{deviation.reason} (it raised: {verdict.message})"
     return verdict
 
 

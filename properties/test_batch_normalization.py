@@ -190,25 +190,41 @@ def test_batchnorm_train_undoes_weight_scale_of_previous_layer(impl, x, data):
 
 @st.composite
 def _degenerate_batches(draw):
-    """x with N = 1, or with some features constant over the batch."""
+    """x (N >= 2) with some features constant over the batch."""
     x, gamma, beta = draw(_raw_with_params())
     constant = draw(hnp.arrays(np.bool_, (x.shape[1],)), label="constant features")
-    if len(x) > 1 and not constant.any():
+    if not constant.any():
         constant[0] = True
     x = x.copy()
     x[:, constant] = x[0, constant]
-    return x, gamma, beta, constant if len(x) > 1 else np.ones(x.shape[1], dtype=bool)
+    return x, gamma, beta, constant
+
+
+def _single_rows(**kwargs):
+    """(x, gamma, beta) with x of one row, [1 x D]: every feature is constant."""
+    return _raw_with_params(min_n=1, max_n=1, **kwargs)
 
 
 @invariant("batchnorm_train")
 @given(batch=_degenerate_batches(), eps=bn_eps())
 def test_batchnorm_train_degenerate_batch_is_finite(impl, batch, eps):
-    """N = 1 or a constant feature: eps keeps the output finite; such a feature outputs beta."""
+    """A feature constant over the batch: eps keeps the output finite, and it outputs beta."""
     x, gamma, beta, constant = batch
     out = _train(impl, x, gamma, beta, eps)  # impl.call rejects NaN and inf
     want = np.broadcast_to(beta[constant], (len(x), int(constant.sum())))
     assert_close(out[:, constant], want, rtol=0, atol=_normalized_atol(x, eps, gamma),
                  name="output of the constant features")
+
+
+@invariant("batchnorm_train")
+@given(batch=_single_rows(), eps=bn_eps())
+def test_batchnorm_train_single_row_outputs_beta(impl, batch, eps):
+    """A batch of one row (N = 1) in training mode: each feature is its own mean, so the
+    output is beta, finite thanks to eps."""
+    x, gamma, beta = batch
+    out = _train(impl, x, gamma, beta, eps)  # impl.call rejects NaN and inf
+    assert_close(out, beta[None, :], rtol=0, atol=_normalized_atol(x, eps, gamma),
+                 name="training output of a single row")
 
 
 # ------------------------------------------------------------------------------ backward
@@ -326,17 +342,29 @@ def test_batchnorm_backward_dx_orthogonal_to_normalized_input(impl, batch, seed)
     _dx_orthogonal(impl, "batchnorm_backward", batch, seed)
 
 
-@invariant("batchnorm_backward", "batchnorm_train")
-@given(batch=_degenerate_batches(), eps=bn_eps(), seed=_SEED)
-def test_batchnorm_backward_degenerate_batch_is_finite(impl, batch, eps, seed):
-    """N = 1 or a constant feature: the gradients are finite and match the reference."""
-    x, gamma, beta, _ = batch
+def _backward_matches_reference(impl, x, gamma, beta, eps, seed):
     dout = bn_seeded_normal(seed, x.shape)
     _, cache = impl.call("batchnorm_train", x, gamma, beta, eps=eps)
     got = impl.call("batchnorm_backward", dout, cache)  # impl.call rejects NaN and inf
     want = ref.batchnorm_backward_alt(dout, ref.batchnorm_train(x, gamma, beta, eps)[1])
     for label, g, w in zip(("dx", "dgamma", "dbeta"), got, want, strict=True):
         assert_close(g, w, rtol=1e-6, atol=_atol(w) * 10, name=f"batchnorm_backward {label}")
+
+
+@invariant("batchnorm_backward", "batchnorm_train")
+@given(batch=_degenerate_batches(), eps=bn_eps(), seed=_SEED)
+def test_batchnorm_backward_degenerate_batch_is_finite(impl, batch, eps, seed):
+    """A feature constant over the batch: the gradients are finite and match the reference."""
+    x, gamma, beta, _ = batch
+    _backward_matches_reference(impl, x, gamma, beta, eps, seed)
+
+
+@invariant("batchnorm_backward", "batchnorm_train")
+@given(batch=_single_rows(), eps=bn_eps(), seed=_SEED)
+def test_batchnorm_backward_single_row_matches_reference(impl, batch, eps, seed):
+    """A batch of one row: the gradients are finite and match the reference (dx and
+    dgamma are 0, dbeta is dout)."""
+    _backward_matches_reference(impl, *batch, eps, seed)
 
 
 @invariant("batchnorm_backward_alt", "batchnorm_train")
@@ -399,10 +427,7 @@ def _running_state(draw, d):
     return rm, rv
 
 
-@invariant("batchnorm_running_update")
-@given(x=bn_raw_batches(), momentum=st.floats(0, 1), data=st.data())
-def test_batchnorm_running_update_matches_reference(impl, x, momentum, data):
-    """One update is momentum * running + (1 - momentum) * batch (ddof=0 batch variance)."""
+def _running_update_matches_reference(impl, x, momentum, data):
     rm, rv = data.draw(_running_state(x.shape[1]))
     new_mean, new_var = _running_update(impl, rm, rv, x, momentum)
     want_mean, want_var = ref.batchnorm_running_update(rm, rv, x, momentum)
@@ -411,6 +436,21 @@ def test_batchnorm_running_update_matches_reference(impl, x, momentum, data):
                  name=f"running_mean after one update (momentum {momentum})")
     assert_close(new_var, want_var, rtol=1e-9, atol=1e-12 * (1 + np.abs(x).max() ** 2 + rv.max()),
                  name=f"running_var after one update (momentum {momentum})")
+
+
+@invariant("batchnorm_running_update")
+@given(x=bn_raw_batches(), momentum=st.floats(0, 1), data=st.data())
+def test_batchnorm_running_update_matches_reference(impl, x, momentum, data):
+    """One update is momentum * running + (1 - momentum) * batch (ddof=0 batch variance)."""
+    _running_update_matches_reference(impl, x, momentum, data)
+
+
+@invariant("batchnorm_running_update")
+@given(x=bn_raw_batches(min_n=1, max_n=1), momentum=st.floats(0, 1), data=st.data())
+def test_batchnorm_running_update_single_row(impl, x, momentum, data):
+    """One update from a batch of one row: its variance is 0, so running_var shrinks by
+    momentum and running_mean moves toward the row."""
+    _running_update_matches_reference(impl, x, momentum, data)
 
 
 @invariant("batchnorm_running_update")

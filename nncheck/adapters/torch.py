@@ -4,7 +4,8 @@ Every component maps onto a public torch API. Where torch's convention differs f
 contract (``/work/shared/DESIGN.md``, "What third parties do differently"), the adapter
 converts it and declares a :class:`~nncheck.implementation.Deviation` with the reason, so the
 report shows it. Nothing else is converted: any other disagreement is a failure, including
-the real ones (e.g. BatchNorm raising on one value per channel).
+the real ones. BatchNorm's documented refusal of a training batch of one row is declared
+(``kind="refusal"``) on the invariants of that regime alone.
 
 Gradients come from torch's own autograd (``torch.autograd.grad``) of the forward it computed.
 All tensors are float64 on the CPU; results go back as numpy float64.
@@ -41,7 +42,20 @@ from nncheck.implementation import Deviation, Implementation
 
 LAYOUT = ("torch weights are [out x in] (fan_in = shape[1]); the adapter initializes a "
           "[fan_out x fan_in] tensor and returns its transpose")
+ONE_ROW = ("torch BatchNorm refuses a training batch with one value per channel (N = 1): it "
+           "raises 'Expected more than 1 value per channel when training' (pytorch#4534, "
+           "by design); every other invariant draws N >= 2")
+NO_EPS = ("torch batch_norm refuses eps = 0 in training ('batch_norm eps must be positive "
+          "during training'); this invariant holds exactly only without eps, so it uses eps = 0")
 DEVIATIONS = [
+    *(Deviation(c, ONE_ROW, invariant=i, kind="refusal") for c, i in (
+        ("batchnorm_train", "batchnorm_train_single_row_outputs_beta"),
+        ("batchnorm_backward", "batchnorm_backward_single_row_matches_reference"),
+        ("batchnorm_running_update", "batchnorm_running_update_single_row"))),
+    *(Deviation(c, NO_EPS, invariant=i, kind="refusal") for c, i in (
+        ("batchnorm_train", "batchnorm_train_invariant_to_positive_feature_scale"),
+        ("batchnorm_train", "batchnorm_train_undoes_weight_scale_of_previous_layer"),
+        ("batchnorm_backward", "batchnorm_backward_dx_orthogonal_to_normalized_input"))),
     *(Deviation(c, LAYOUT) for c in ("zeros_init", "small_random_init", "glorot_init",
                                      "he_init")),
     Deviation("calibrated_init", f"{LAYOUT}; torch has no 1/sqrt(fan_in) initializer by that "
@@ -73,7 +87,8 @@ DEVIATIONS = [
     Deviation("total_objective", "the L2 part is torch weight_decay (SGD, lr=1, on the zero "
               "gradient), the penalty value 0.5 * <W, dW_decay>"),
 ]
-assert len({d.component for d in DEVIATIONS}) == len(DEVIATIONS)  # one reason per component
+# One reason per component, and per invariant named.
+assert len({(d.component, d.invariant) for d in DEVIATIONS}) == len(DEVIATIONS)
 
 
 def _torch():

@@ -20,6 +20,7 @@ def batchnorm_backward(dout, cache):
 MUST_FAIL = [
     "batchnorm_backward::batchnorm_backward_matches_autograd",
     "batchnorm_backward::batchnorm_backward_degenerate_batch_is_finite",
+    "batchnorm_backward::batchnorm_backward_single_row_matches_reference",
 ]
 
 __all__ = ["batchnorm_train", "batchnorm_backward"]

@@ -15,4 +15,5 @@ def batchnorm_train(x, gamma, beta, eps=1e-5):
 MUST_FAIL = [
     "batchnorm_train::batchnorm_train_matches_reference",
     "batchnorm_train::batchnorm_train_degenerate_batch_is_finite",  # 0 / 0 for a constant feature
+    "batchnorm_train::batchnorm_train_single_row_outputs_beta",  # and for a single row
 ]
