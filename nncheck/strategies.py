@@ -719,12 +719,20 @@ def away_from_attribute_hinge_kinks(batches: st.SearchStrategy, gap: float = 1e-
 
 
 @st.composite
-def attribute_margin_batches(draw, *, max_n: int = 6, max_attributes: int = 6):
-    """(scores, Y in {-1, +1}) with y_ij f_j >= 1 everywhere (sometimes exactly 1)."""
+def attribute_margin_batches(draw, *, max_n: int = 6, max_attributes: int = 6,
+                             at_kink: bool = False):
+    """(scores, Y in {-1, +1}) with y_ij f_j > 1 everywhere (by at least 1e-6); with
+    ``at_kink``, y_ij f_j >= 1 with equality on at least one entry (the hinge's kink, where
+    the subgradient is a choice)."""
     _, Y = draw(attribute_batches(encoding="pm1", max_n=max_n, max_attributes=max_attributes))
-    excess = _array(draw, np.float64, Y.shape, st.one_of(st.just(0.0), st.floats(0.0, 10.0)),
-                    lambda rng, s: np.where(rng.random(s) < 0.2, 0.0, rng.uniform(0, 10, s)),
+    low = 0.0 if at_kink else 1e-6
+    excess = _array(draw, np.float64, Y.shape,
+                    st.one_of(st.just(low), st.floats(low, 10.0)),
+                    lambda rng, s: np.where(rng.random(s) < 0.2, low, rng.uniform(low, 10, s)),
                     "excess margin")
+    if at_kink:
+        excess = excess.copy()
+        excess.flat[draw(st.integers(0, excess.size - 1), label="entry at the kink")] = 0.0
     return Y * (1.0 + excess), Y
 
 
