@@ -6,6 +6,7 @@ conform, and the buggy one must fail exactly on the components whose bugs it doc
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -251,6 +252,28 @@ def test_declared_half_on_a_full_file_fails():
     report = check(str(CORRECT), components=LINEAR, seed=0, profile="dev",
                    conventions=["linear_reg=half"])
     assert _statuses(report) == dict.fromkeys(LINEAR, "failed")
+
+
+def test_rerun_lines_carry_declared_and_detected_conventions(tmp_path):
+    """A run with --convention dropout_p=drop on a file whose 0.5 * reg is detected: the
+    re-run line of report.md and of report.html checks the same thing (both conventions)."""
+    from nncheck.report.html import repro_snippet
+    from nncheck.report.markdown import render_markdown
+    from nncheck.report.repro import failures
+
+    path = tmp_path / "half_reg_broken_svm.py"
+    path.write_text(HALF_REG.read_text(encoding="utf-8") + (
+        "\n\ndef svm_loss(x, y):  # BUG: no margin, no average\n"
+        "    return float(x.sum()), np.ones_like(x)\n"), encoding="utf-8")
+    report = check(str(path), components=["svm_loss"], seed=0, profile="dev",
+                   conventions=["dropout_p=drop"])
+    assert report["implementation"]["conventions"] == {"dropout_p": "drop", "linear_reg": "half"}
+    want = (f"nncheck check --impl {shlex.quote(str(path))} --convention dropout_p=drop "
+            "--convention "
+            "linear_reg=half --component svm_loss --profile dev --seed 0")
+    assert want in render_markdown(report).splitlines()
+    found = failures(report)
+    assert found and all(repro_snippet(report, f).splitlines()[-1] == want for f in found)
 
 
 # ------------------------------------------------------------------------ nncheck template
