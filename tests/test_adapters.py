@@ -231,6 +231,15 @@ def test_the_probe_never_guesses_and_never_breaks_loading(monkeypatch):
         found, why = layers.detect_linear_reg(fn)
         assert found is None and why, fn.__name__
     assert "did not return within" in layers.detect_linear_reg(hangs)[1]
+    assert layers.detect_linear_reg(raises)[1] == ("it raised ValueError: not finished on a "
+                                                   "small input")
+
+    def capped(W, X, y, reg):  # full up to reg = 1, then capped: not proportional to reg
+        r = min(reg, 1.0)
+        return r * np.sum(W * W), 2 * r * W
+
+    assert layers.detect_linear_reg(capped) == (
+        None, "its reg term does not grow in proportion to reg")
     assert layers.detect_linear_reg(half) == ("half", "")
 
 

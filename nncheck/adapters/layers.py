@@ -261,7 +261,8 @@ def detect_linear_reg(loss_fn: Callable) -> tuple[str | None, str]:
     except BaseException as exc:  # noqa: BLE001 -- the user's code may raise anything
         if isinstance(exc, KeyboardInterrupt):
             raise
-        return None, f"it raised {type(exc).__name__} on a small input"
+        text = " ".join(str(exc).split())[:80]
+        return None, f"it raised {type(exc).__name__}{': ' + text if text else ''} on a small input"
 
     def near(a, b):
         return abs(a - b) <= _PROBE_RTOL * abs(b)
@@ -271,6 +272,8 @@ def detect_linear_reg(loss_fn: Callable) -> tuple[str | None, str]:
                for k_loss, k_grad in factors):
             return value, ""
     k_loss, k_grad = factors[0]
+    if any(near(k_loss, a) and near(k_grad, b) for a, b in ((1.0, 2.0), (0.5, 1.0))):
+        return None, "its reg term does not grow in proportion to reg"
     return None, (f"its loss adds {_term(k_loss, 'reg * sum(W * W)')} but its gradient "
                   f"{_term(k_grad, 'reg * W')}")
 
