@@ -354,7 +354,8 @@ COMPONENTS: dict[str, Component] = {
         # The course's svm_loss_vectorized (issue 9): the multiclass SVM twin of
         # total_objective: scores X @ W, a data loss and an L2 penalty on W in one call. The
         # penalty follows this contract's L2 convention (1/2); the course writes
-        # reg * sum(W * W), which its adapter maps (reg -> reg / 2).
+        # reg * sum(W * W), which its adapter maps (reg -> reg / 2; a file that writes
+        # 0.5 * reg * sum(W * W) is detected and passed reg as is, nncheck/adapters/layers.py).
         _c("linear_svm_loss", LOSSES, "linear_svm_loss(W, X, y, reg) -> (loss, dW)",
            "Weston-Watkins hinge of the scores X @ W, plus 0.5 * reg * sum(W**2)",
            ("scalar", "like:W"), (MEAN_OVER_N, W_LAYOUT, "margin is 1",

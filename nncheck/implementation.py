@@ -61,7 +61,10 @@ class Implementation:
     ``not_written`` names the functions of the user's file that are still a stub or the
     course skeleton (:mod:`nncheck.adapters.stubs`), which the adapter left out;
     ``why_absent`` says, per component left out that way, why (a message naming the
-    user's function), for its not-implemented verdicts.
+    user's function), for its not-implemented verdicts. ``conventions`` are the
+    ``--convention`` values the adapter resolved, declared or detected (e.g. the course
+    adapter's ``linear_reg``): report.json records them (``implementation.conventions``) so
+    that a re-run or a repro script loads the implementation the same way.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class Implementation:
         deviations: Iterable[Deviation] = (),
         not_written: Iterable[str] = (),
         why_absent: Mapping[str, str] | None = None,
+        conventions: Mapping[str, str] | None = None,
     ):
         unknown = sorted(set(functions) - set(COMPONENTS))
         if unknown:
@@ -86,6 +90,7 @@ class Implementation:
         self.not_written = sorted(set(not_written))
         self.why_absent = {c: why for c, why in (why_absent or {}).items()
                            if c not in self.functions}
+        self.conventions = {str(k): str(v) for k, v in (conventions or {}).items()}
 
     def __repr__(self) -> str:  # short: it appears in Hypothesis' falsifying examples
         return f"<implementation {self.name}>"
@@ -171,6 +176,7 @@ class Implementation:
             "components": sorted(self.functions),
             "deviations": [d.as_dict() for d in self.deviations],
             "not_written": list(self.not_written),
+            "conventions": dict(self.conventions),
         }
 
 

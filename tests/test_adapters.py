@@ -6,6 +6,7 @@ conform, and the buggy one must fail exactly on the components whose bugs it doc
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from nncheck.errors import UsageError
 COURSE = Path(__file__).parent / "course"
 CORRECT = COURSE / "layers_correct.py"
 BUGGY = COURSE / "layers_buggy.py"
+HALF_REG = COURSE / "layers_reg_half.py"  # 0.5 * reg * sum(W * W), gradient reg * W
+MIXED_REG = COURSE / "layers_reg_mixed.py"  # loss 0.5 * reg * ..., gradient 2 * reg * W
+LINEAR = ["linear_svm_loss", "total_objective"]
 
 
 def _statuses(report) -> dict[str, str]:
@@ -61,6 +65,8 @@ def test_correct_course_file_conforms():
     assert report["summary"]["conforms"], statuses
     assert statuses["linear_svm_loss"] == "deviation"  # the declared reg / 2 mapping
     assert statuses["softmax_loss"] == "passed"
+    # the detected L2 convention is recorded, so a re-run loads the file the same way
+    assert report["implementation"]["conventions"] == {"linear_reg": "full"}
 
 
 def test_correct_course_file_naive_twins_conform():
@@ -152,6 +158,131 @@ def test_absent_course_functions_are_not_implemented(tmp_path):
     assert _statuses(report) == {"linear_svm_loss": "not-implemented",
                                  "total_objective": "error",
                                  "softmax_loss": "not-implemented"}
+
+
+# ------------------------------------------ the linear classifiers' L2 term (linear_reg)
+
+def _reasons(impl) -> dict[str, str]:
+    return {d.component: d.reason for d in impl.deviations if d.component in LINEAR}
+
+
+def test_linear_reg_is_detected_and_the_deviation_says_so():
+    full, half, mixed, buggy = (load(str(f)) for f in (CORRECT, HALF_REG, MIXED_REG, BUGGY))
+    assert full.conventions == {"linear_reg": "full"}
+    assert all(r.startswith("detected: ") and "passes reg / 2" in r
+               for r in _reasons(full).values()), _reasons(full)
+    assert half.conventions == {"linear_reg": "half"}
+    assert _reasons(half)["linear_svm_loss"] == (
+        "detected: svm_loss_vectorized adds 0.5 * reg * sum(W * W) (gradient reg * W), "
+        "nncheck's own convention; reg is passed as is")
+    # loss and gradient disagree: nothing detected, the course's convention assumed, said so
+    assert mixed.conventions == {}
+    for reason in _reasons(mixed).values():
+        assert reason.startswith("assumed --convention linear_reg=full"), reason
+        assert "could not be detected (its loss adds 0.5 * reg * sum(W * W) but its " \
+               "gradient 2 * reg * W)" in reason and "linear_reg=half" in reason
+    # one function detected, the other not (its gradient lacks the reg term): nothing is
+    # recorded, or a re-run would force the detected value on the other one too
+    assert buggy.conventions == {}
+    assert _reasons(buggy)["linear_svm_loss"].startswith("detected: ")
+    assert "gradient no reg term" in _reasons(buggy)["total_objective"]
+    declared = load(str(CORRECT), {"linear_reg": "half"})
+    assert declared.conventions == {"linear_reg": "half"}
+    assert "looks like --convention linear_reg=full" in _reasons(declared)["linear_svm_loss"]
+    with pytest.raises(UsageError, match="linear_reg takes full or half"):
+        load(str(CORRECT), {"linear_reg": "quarter"})
+
+
+def test_linear_reg_mapping_passes_the_right_reg():
+    rng = np.random.default_rng(3)
+    W, X, y = rng.normal(size=(4, 3)), rng.normal(size=(6, 4)), np.array([0, 1, 2, 0, 1, 2])
+    ref = load("reference")
+    want = ref.call("linear_svm_loss", W, X, y, 0.8)
+    for path in (CORRECT, HALF_REG):
+        got = load(str(path)).call("linear_svm_loss", W, X, y, 0.8)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
+def test_the_probe_never_guesses_and_never_breaks_loading(monkeypatch):
+    from nncheck.adapters import layers
+
+    def raises(W, X, y, reg):
+        raise ValueError("not finished")
+
+    def hangs(W, X, y, reg):
+        while True:
+            pass
+
+    def nothing(W, X, y, reg):
+        return None
+
+    def wrong_shape(W, X, y, reg):
+        return 0.5 * reg * np.sum(W * W), np.zeros(3)
+
+    def quadratic(W, X, y, reg):  # reg**2: neither convention at both probe values
+        return reg ** 2 * np.sum(W * W), 2 * reg ** 2 * W
+
+    def half(W, X, y, reg):
+        return 1.0 + 0.5 * reg * np.sum(W * W), np.ones_like(W) + reg * W
+
+    monkeypatch.setattr(layers, "_PROBE_SECONDS", 0.3)
+    for fn in (raises, hangs, nothing, wrong_shape, quadratic):
+        found, why = layers.detect_linear_reg(fn)
+        assert found is None and why, fn.__name__
+    assert "did not return within" in layers.detect_linear_reg(hangs)[1]
+    assert layers.detect_linear_reg(raises)[1] == ("it raised ValueError: not finished on a "
+                                                   "small input")
+
+    def capped(W, X, y, reg):  # full up to reg = 1, then capped: not proportional to reg
+        r = min(reg, 1.0)
+        return r * np.sum(W * W), 2 * r * W
+
+    assert layers.detect_linear_reg(capped) == (
+        None, "its reg term does not grow in proportion to reg")
+    assert layers.detect_linear_reg(half) == ("half", "")
+
+
+def test_half_reg_course_file_conforms_without_a_flag():
+    report = check(str(HALF_REG), components=LINEAR, seed=0)
+    assert report["summary"]["conforms"], _statuses(report)
+    assert report["implementation"]["conventions"] == {"linear_reg": "half"}
+
+
+@pytest.mark.parametrize("conventions", [[], ["linear_reg=half"], ["linear_reg=full"]])
+def test_self_contradictory_reg_still_fails(conventions):
+    """Loss and gradient in different conventions: no detection and no declaration hides it."""
+    report = check(str(MIXED_REG), components=LINEAR, seed=0, profile="dev",
+                   conventions=conventions)
+    assert _statuses(report) == dict.fromkeys(LINEAR, "failed")
+
+
+def test_declared_half_on_a_full_file_fails():
+    report = check(str(CORRECT), components=LINEAR, seed=0, profile="dev",
+                   conventions=["linear_reg=half"])
+    assert _statuses(report) == dict.fromkeys(LINEAR, "failed")
+
+
+def test_rerun_lines_carry_declared_and_detected_conventions(tmp_path):
+    """A run with --convention dropout_p=drop on a file whose 0.5 * reg is detected: the
+    re-run line of report.md and of report.html checks the same thing (both conventions)."""
+    from nncheck.report.html import repro_snippet
+    from nncheck.report.markdown import render_markdown
+    from nncheck.report.repro import failures
+
+    path = tmp_path / "half_reg_broken_svm.py"
+    path.write_text(HALF_REG.read_text(encoding="utf-8") + (
+        "\n\ndef svm_loss(x, y):  # BUG: no margin, no average\n"
+        "    return float(x.sum()), np.ones_like(x)\n"), encoding="utf-8")
+    report = check(str(path), components=["svm_loss"], seed=0, profile="dev",
+                   conventions=["dropout_p=drop"])
+    assert report["implementation"]["conventions"] == {"dropout_p": "drop", "linear_reg": "half"}
+    want = (f"nncheck check --impl {shlex.quote(str(path))} --convention dropout_p=drop "
+            "--convention "
+            "linear_reg=half --component svm_loss --profile dev --seed 0")
+    assert want in render_markdown(report).splitlines()
+    found = failures(report)
+    assert found and all(repro_snippet(report, f).splitlines()[-1] == want for f in found)
 
 
 # ------------------------------------------------------------------------ nncheck template

@@ -120,7 +120,7 @@ def test_every_failure_has_its_message_counterexample_seed_and_snippet(mixed):
         assert f"<code>{report['run']['seed']}</code>" in card
         assert f"nncheck repro report.json {failure['id']}" in card
         assert ("nncheck check --impl nncheck_mixed_impl:load --component "
-                f"{failure['component']} --seed 3") in card
+                f"{failure['component']} --profile ci --seed 3") in card
         first_line = failure["message"].splitlines()[0]
         assert _escape(first_line) in card
 

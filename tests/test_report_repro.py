@@ -165,3 +165,89 @@ def test_repro_script_accepts_either_sign_of_a_principal_axis(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "flipped in sign" in done.stdout and "agrees with the reference" in done.stdout
+
+
+# ------------------------------------------------- re-run commands and repro scripts: conventions
+
+def _report(spec, conventions, source="", seed=5, profile="dev"):
+    return {"implementation": {"name": "x", "spec": spec, "source": source,
+                               "conventions": conventions},
+            "run": {"seed": seed, "profile": profile}}
+
+
+def test_rerun_command_carries_every_convention_the_profile_and_the_seed():
+    from nncheck.report.repro import rerun_command
+
+    report = _report("my layers.py", {"dropout_p": "drop", "linear_reg": "half"})
+    assert rerun_command(report, "total_objective") == (
+        "nncheck check --impl 'my layers.py' --convention dropout_p=drop "
+        "--convention linear_reg=half --component total_objective --profile dev --seed 5")
+    bare = _report("reference", {}, seed=None, profile=None)
+    assert rerun_command(bare, "svm_loss") == "nncheck check --impl reference --component svm_loss"
+
+
+def test_both_renderers_use_the_run_conventions():
+    """report.md's and report.html's re-run lines are the same command (rerun_command)."""
+    from nncheck.report.html import repro_snippet
+    from nncheck.report.markdown import render_markdown
+
+    report = _report("layers", {"path": "/w/a b.py", "dropout_p": "drop", "linear_reg": "full"},
+                     source="file /w/a b.py (course layers.py API; conventions ...)")
+    report.update(schema_version="1.4", nncheck_version="x", environment={
+        "python": "3", "platform": "p", "packages": {}}, not_run=[], measurements=[])
+    report["run"].update(duration_s=1, finished="now", interrupted=None)
+    report["implementation"].update(version="", components=["dropout_forward"], deviations=[],
+                                    not_written=[])
+    inv = {"invariant": "dropout_keeps_p", "status": "failed", "message": "m",
+           "description": "d", "counterexample": "", "reproduce": "", "example": None}
+    report["components"] = [{"name": "dropout_forward", "status": "failed", "invariants": [inv]}]
+    report["summary"] = {"passed": 0, "failed": 1, "error": 0, "not-implemented": 0,
+                         "deviation": 0, "total": 1, "complete": True, "not_run": 0,
+                         "conforms": False, "unchecked_components": []}
+    want = ("nncheck check --impl layers --convention 'path=/w/a b.py' --convention "
+            "dropout_p=drop --convention linear_reg=full --component dropout_forward "
+            "--profile dev --seed 5")
+    assert want in render_markdown(report).splitlines()
+    failure = {**inv, "id": "dropout_forward::dropout_keeps_p", "component": "dropout_forward"}
+    assert repro_snippet(report, failure).splitlines()[-1] == want
+
+
+def test_repro_script_replays_a_course_file_with_the_run_conventions(tmp_path):
+    """A course-style file is rebuilt by the adapter with CONVENTIONS: declared ``half`` on
+    the course's ``full`` file reproduces the disagreement; without it (detected ``full``)
+    the same calls agree with the reference."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from nncheck.adapters import load
+    from nncheck.report.repro import repro_script
+
+    course = Path(__file__).parent / "course" / "layers_correct.py"
+    impl = load(str(course), {"dropout_p": "drop", "linear_reg": "half"})
+    log = CallLog()
+    rng = np.random.default_rng(0)
+    W, X, y = rng.normal(size=(3, 4)), rng.normal(size=(5, 3)), np.array([0, 1, 2, 3, 0])
+    RecordingImplementation(impl, log).call("linear_svm_loss", W, X, y, 0.5)
+    report = {"implementation": {"name": "layers_correct", "spec": "tests/course/x.py",
+                                 "source": impl.source, "conventions": impl.conventions},
+              "run": {"seed": 0}, "nncheck_version": "x", "schema_version": "1.4"}
+    failure = {"id": "linear_svm_loss::x", "status": "failed", "message": "m",
+               "description": "d", "example": serialise_calls(log)}
+    text = repro_script(report, failure)
+    assert f"SPEC = sys.argv[1] if len(sys.argv) > 1 else {str(course.resolve())!r}" in text
+    assert "CONVENTIONS = {'dropout_p': 'drop', 'linear_reg': 'half'}" in text
+    assert "LOADER = 'adapter'" in text and "(needs numpy, nncheck's adapters" in text
+    script = tmp_path / "repro.py"
+
+    def replay(source):
+        script.write_text(source)
+        return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=120, cwd=tmp_path)
+
+    done = replay(text)
+    assert done.returncode == 1 and "REPRODUCED" in done.stdout, done.stdout + done.stderr
+    done = replay(text.replace("CONVENTIONS = {'dropout_p': 'drop', 'linear_reg': 'half'}",
+                               "CONVENTIONS = {'dropout_p': 'drop'}"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "output[1] agrees with the reference" in done.stdout

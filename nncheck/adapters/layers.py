@@ -30,9 +30,26 @@ Conventions (``--convention KEY=VALUE``):
   probability of DROPPING a unit; ``drop`` passes ``1 - p`` and is reported as a deviation.
 * ``linear=vectorized`` (default) or ``naive``: which of the twin linear-classifier losses
   to check.
+* ``linear_reg=full`` or ``half``: the L2 term of the linear classifiers. ``full`` is the
+  course's ``reg * sum(W * W)`` (gradient ``2 * reg * W``): the contract's penalty is
+  ``0.5 * reg * sum(W**2)``, so the adapter passes ``reg / 2``. ``half`` is
+  ``0.5 * reg * sum(W * W)`` (gradient ``reg * W``; the course files of 2016 and many learners
+  write it), the contract's own: ``reg`` is passed as is.
 
-Declared deviations: the course's linear classifiers add ``reg * sum(W * W)`` while the
-contract's L2 penalty is ``0.5 * reg * sum(W**2)``; the adapter passes ``reg / 2``.
+  When it is not declared it is *detected*, per function, when the file is loaded
+  (:func:`detect_linear_reg`): the function is called on a small fixed input with ``reg = 0``
+  and with two values of ``reg``; the differences are the L2 term alone. Only an
+  unambiguous answer counts (the loss and the gradient both ``full``, or both ``half``).
+  Anything else (the loss in one convention and the gradient in the other, no L2 term, a
+  raise, a hang, a result that is not a number and an array like ``W``) is not guessed at:
+  ``full`` is assumed and the properties judge the function, so a self-contradictory file
+  still fails. Either way the deviation's reason says which convention was assumed and
+  why. A detected value (when every linear function checked agrees) is recorded in
+  ``Implementation.conventions``, so the report's re-run command and repro scripts
+  (report.json ``implementation.conventions``) load the file the same way.
+
+Declared deviations: ``linear_svm_loss`` and ``total_objective`` always carry one, naming
+the L2 convention assumed (and the ``reg`` passed).
 
 Functions the file does not define are *not implemented*, and so are the ones it defines
 but has not written yet: a body that is only ``pass``, ``raise NotImplementedError`` or the
@@ -46,6 +63,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import signal
+import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -76,10 +96,16 @@ PROVIDES = {
 CONVENTIONS = {
     "dropout_p": ("keep", "drop"),
     "linear": ("vectorized", "naive"),
+    "linear_reg": ("full", "half"),  # detected when not declared (detect_linear_reg)
 }
 
-LINEAR_REG = ("the course's linear classifiers add reg * sum(W * W) (gradient 2 reg W); the "
-              "contract's L2 penalty is 0.5 * reg * sum(W**2), so the adapter passes reg / 2")
+# What each value of linear_reg means, and what the adapter passes for the contract's reg.
+REG_TERMS = {
+    "full": ("reg * sum(W * W) (gradient 2 * reg * W), the course's convention; the "
+             "contract's L2 penalty is 0.5 * reg * sum(W**2), so the adapter passes reg / 2"),
+    "half": ("0.5 * reg * sum(W * W) (gradient reg * W), nncheck's own convention; "
+             "reg is passed as is"),
+}
 DROP_P = ("declared --convention dropout_p=drop: this file's dropout_param['p'] is the "
           "probability of DROPPING a unit; the adapter passes 1 - p")
 
@@ -145,20 +171,33 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
         deviations += [Deviation(c, DROP_P) for c in ("dropout_forward", "dropout_backward")
                        if c in functions]
 
+    declared = options.get("linear_reg")
+    detected: list[str | None] = []
     for kind in ("svm", "softmax"):
         vectorized, naive = f"{kind}_loss_vectorized", f"{kind}_loss_naive"
         candidates = [naive] if conv["linear"] == "naive" else [vectorized, naive]
         chosen = next((c for c in candidates if c in fn), None)
         if chosen:
             comp = "linear_svm_loss" if kind == "svm" else "total_objective"
-            functions[comp] = _named(_half_reg(fn[chosen]), chosen)
-            deviations.append(Deviation(comp, LINEAR_REG))
+            found, why = detect_linear_reg(fn[chosen])
+            detected.append(found)
+            reg = declared or found or "full"
+            functions[comp] = _named(_half_reg(fn[chosen]) if reg == "full" else fn[chosen],
+                                     chosen)
+            deviations.append(Deviation(comp, linear_reg_reason(chosen, reg, declared,
+                                                                found, why)))
+    resolved = {k: str(v) for k, v in options.items()}
+    if declared is None and detected and detected[0] and len(set(detected)) == 1:
+        # Recorded so that a re-run or a repro script loads the file the same way; when the
+        # functions disagree (or one is not detected) nothing is: each is detected again.
+        resolved["linear_reg"] = detected[0]
+        conv["linear_reg"] = detected[0]
 
     return Implementation(getattr(module, "NNCHECK_NAME", name), functions,
                           version=str(getattr(module, "__version__", "")),
                           source=f"{source} (course layers.py API; conventions "
                                  + ", ".join(f"{k}={v}" for k, v in conv.items()) + ")",
-                          deviations=deviations, not_written=reasons,
+                          deviations=deviations, not_written=reasons, conventions=resolved,
                           why_absent=stubs.why_absent(
                               reasons, lambda n: PROVIDES.get(n, (n,)), functions))
 
@@ -176,6 +215,135 @@ def load(options: dict | None = None) -> Implementation:
     if not file.is_file():
         raise UsageError(f"implementation file not found: {path}")
     return from_module(load_file_as_module(file), file.stem, f"file {file.resolve()}", options)
+
+
+# --------------------------------------------------------------- the linear classifiers' L2
+
+_PROBE_REGS = (0.3, 1.7)  # two values: the L2 term must scale linearly with reg
+_PROBE_RTOL = 1e-6
+_PROBE_SECONDS = 5.0
+
+
+def _probe_input():
+    """A small fixed (W, X, y): 4 features, 3 classes, 5 examples, every class present."""
+    rng = np.random.default_rng(20160401)
+    W = rng.normal(size=(4, 3))
+    X = rng.normal(size=(5, 4))
+    return W, X, np.array([0, 1, 2, 1, 0])
+
+
+def detect_linear_reg(loss_fn: Callable) -> tuple[str | None, str]:
+    """Which L2 convention ``loss_fn(W, X, y, reg) -> (loss, dW)`` follows, and what was seen.
+
+    Calls it with ``reg = 0`` and with two positive values on the same input: the
+    differences of the loss and of the gradient are the L2 term alone, ``k_loss * reg * S``
+    and ``k_grad * reg * W`` (``S = sum(W * W)``). ``"full"`` when ``k_loss = 1`` and
+    ``k_grad = 2`` at both values, ``"half"`` when they are 1/2 and 1; otherwise None (with
+    why), and the caller assumes ``full`` without guessing. Never raises.
+    """
+    W, X, y = _probe_input()
+    S = float(np.sum(W * W))
+    try:
+        with _time_limit(_PROBE_SECONDS), np.errstate(all="ignore"), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            base = _probe_call(loss_fn, W, X, y, 0.0)
+            factors = []
+            for reg in _PROBE_REGS:
+                loss, grad = _probe_call(loss_fn, W, X, y, reg)
+                dgrad = (grad - base[1]) / reg
+                k_grad = float(np.sum(dgrad * W)) / S
+                if not np.allclose(dgrad, k_grad * W, rtol=_PROBE_RTOL, atol=1e-9):
+                    return None, ("the change of its gradient with reg is not a multiple of W")
+                factors.append(((loss - base[0]) / (reg * S), k_grad))
+    except _ProbeFailed as exc:
+        return None, str(exc)
+    except BaseException as exc:  # noqa: BLE001 -- the user's code may raise anything
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        text = " ".join(str(exc).split())[:80]
+        return None, f"it raised {type(exc).__name__}{': ' + text if text else ''} on a small input"
+
+    def near(a, b):
+        return abs(a - b) <= _PROBE_RTOL * abs(b)
+
+    for value, (want_loss, want_grad) in (("full", (1.0, 2.0)), ("half", (0.5, 1.0))):
+        if all(near(k_loss, want_loss) and near(k_grad, want_grad)
+               for k_loss, k_grad in factors):
+            return value, ""
+    k_loss, k_grad = factors[0]
+    if any(near(k_loss, a) and near(k_grad, b) for a, b in ((1.0, 2.0), (0.5, 1.0))):
+        return None, "its reg term does not grow in proportion to reg"
+    return None, (f"its loss adds {_term(k_loss, 'reg * sum(W * W)')} but its gradient "
+                  f"{_term(k_grad, 'reg * W')}")
+
+
+def _term(k: float, what: str) -> str:
+    if abs(k) < 1e-9:
+        return "no reg term"
+    return what if abs(k - 1) < 1e-9 else f"{k:.6g} * {what}"
+
+
+class _ProbeFailed(Exception):
+    pass
+
+
+def _probe_call(loss_fn, W, X, y, reg):
+    result = loss_fn(W.copy(), X.copy(), y.copy(), reg)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise _ProbeFailed("it does not return (loss, dW)")
+    try:
+        loss = float(np.asarray(result[0], dtype=np.float64).reshape(()))
+        grad = np.asarray(result[1], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _ProbeFailed("it does not return a number and an array") from None
+    if grad.shape != W.shape or not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+        raise _ProbeFailed("it does not return a finite loss and a gradient shaped like W")
+    return loss, grad
+
+
+class _time_limit:
+    """SIGALRM after ``seconds`` (main thread, no other timer set); otherwise no limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.armed, self.previous = seconds, False, None
+
+    def __enter__(self):
+        if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+                and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+                and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)):
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def _expired(self, signum, frame):
+        raise _ProbeFailed(f"it did not return within {self.seconds:g} s on a small input")
+
+    def __exit__(self, *exc):
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+def linear_reg_reason(course_name: str, reg: str, declared: str | None, found: str | None,
+                      why: str) -> str:
+    """The deviation's reason: which L2 convention was assumed for ``course_name``, and why."""
+    term = REG_TERMS[reg]
+    if declared:
+        note = ""
+        if found and found != declared:
+            note = (f" (but called on a small input, {course_name} looks like "
+                    f"--convention linear_reg={found}: {REG_TERMS[found].split(',')[0]})")
+        return (f"declared --convention linear_reg={declared}: {course_name} is taken to "
+                f"add {term}{note}")
+    if found:
+        return f"detected: {course_name} adds {term}"
+    other = "half" if reg == "full" else "full"
+    return (f"assumed --convention linear_reg={reg}: {course_name} is taken to add {term}. The "
+            f"convention could not be detected ({why}); if the file follows the other one, "
+            f"declare --convention linear_reg={other}")
 
 
 # ----------------------------------------------------------------------------- wrappers

@@ -60,10 +60,8 @@ def render_html(report: dict) -> str:
     from nncheck.report.repro import failures
 
     problems = failures(report)
-    seed = report["run"].get("seed")
-    spec = report["implementation"]["spec"]
     for failure in problems:
-        failure["snippet"] = repro_snippet(spec, failure, seed)
+        failure["snippet"] = repro_snippet(report, failure)
     measurements = report.get("measurements", [])
     return environment().get_template("report.html.j2").render(
         report=report, statuses=STATUSES, sections=_grid(report), failures=problems,
@@ -73,17 +71,17 @@ def render_html(report: dict) -> str:
     )
 
 
-def repro_snippet(spec: str, failure: dict, seed) -> str:
+def repro_snippet(report: dict, failure: dict) -> str:
     """Shell lines that reproduce one failure: the standalone script, then the property."""
-    quoted = _shell_quote(spec)
+    from nncheck.report.repro import replay_comment, rerun_command
+
     lines = []
     if failure.get("example") and failure["example"].get("calls"):
-        lines += ["# replay the shrunk counterexample with numpy only (no Hypothesis):",
+        lines += [replay_comment(report),
                   f"nncheck repro report.json {_shell_quote(failure['id'])} -o repro.py",
                   "python repro.py"]
     lines += ["# re-run the property with the run's seed:",
-              f"nncheck check --impl {quoted} --component {failure['component']}"
-              + (f" --seed {seed}" if seed is not None else "")]
+              rerun_command(report, failure["component"])]
     return "\n".join(lines)
 
 

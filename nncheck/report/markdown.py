@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nncheck.report.model import conforms, incomplete_lines
+from nncheck.report.repro import replay_comment, rerun_command
 from nncheck.verdict import STATUSES
 
 _MARK = {"passed": "passed", "failed": "**FAILED**", "error": "**ERROR**",
@@ -57,6 +58,9 @@ def render_markdown(report: dict) -> str:
         *_incomplete_section(report),
         f"- spec: `{impl['spec']}`; profile: {run['profile']}; seed: {run['seed']}; "
         f"duration: {run['duration_s']} s{_timing(run)}; finished: {run['finished']}",
+        *(["- conventions (declared or detected): "
+           + ", ".join(f"`{_cell(k)}={_cell(v)}`" for k, v in impl["conventions"].items())]
+          if impl.get("conventions") else []),
         f"- Python {env['python']} on {env['platform']}; "
         + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
         "",
@@ -100,14 +104,13 @@ def render_markdown(report: dict) -> str:
             if inv["counterexample"]:
                 out += ["Counterexample (shrunk by Hypothesis):", "", "```python",
                         inv["counterexample"], "```", ""]
-            seed = f" --seed {run['seed']}" if run["seed"] is not None else ""
             replay = []
             if (inv.get("example") or {}).get("calls"):
-                replay = ["# replay the shrunk counterexample with numpy only (no Hypothesis):",
+                replay = [replay_comment(report),
                           f"nncheck repro report.json '{name}::{inv['invariant']}' -o repro.py",
                           "python repro.py", "# re-run the property with the run's seed:"]
             out += ["Re-run:", "", "```sh", *replay,
-                    f"nncheck check --impl {impl['spec']} --component {name}{seed}", "```", ""]
+                    rerun_command(report, name), "```", ""]
             if inv["reproduce"]:
                 out += [inv["reproduce"], ""]
     return "\n".join(out)

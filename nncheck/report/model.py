@@ -85,8 +85,10 @@ def build_report(verdicts: list[Verdict], implementation, *, spec: str, profile:
     return {
         "schema_version": SCHEMA_VERSION,
         "nncheck_version": nncheck.__version__,
+        # The conventions declared, with those the adapter resolved (e.g. detected) on top.
         "implementation": {**implementation.describe(), "spec": spec,
-                           "conventions": dict(conventions or {})},
+                           "conventions": {**dict(conventions or {}), **(
+                               implementation.describe().get("conventions") or {})}},
         "run": {
             "label": run_label(),
             "profile": profile,

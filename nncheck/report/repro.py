@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -201,7 +202,7 @@ def find_failure(report: dict, wanted: str) -> dict:
 
 
 _SCRIPT = '''#!/usr/bin/env python3
-r"""Standalone reproduction of an nncheck failure (needs numpy and the implementation only).
+r"""Standalone reproduction of an nncheck failure (needs {needs}).
 
 implementation: {impl_name} (spec {spec!r})
 failure:        {failure_id} ({status})
@@ -226,9 +227,12 @@ import traceback
 import numpy as np
 
 # The implementation: a .py file (its path may be given as the first argument instead),
-# or a spec for nncheck's adapters.
+# or a spec for nncheck's adapters. LOADER "file": a native-contract file, imported here
+# and called by the contract's names (numpy only); "adapter": built by nncheck's adapters
+# with CONVENTIONS, every convention the run declared or detected, as the run built it.
 SPEC = sys.argv[1] if len(sys.argv) > 1 else {spec!r}
 CONVENTIONS = {conventions!r}
+LOADER = {loader!r}
 SEEDED = {seeded!r}  # random components: compared by summary statistics, not draw by draw
 SIGN_FREE = ("pca", "whitening")  # the sign of each principal axis is free: columns aligned
 RTOL, ATOL = 1e-7, 1e-10
@@ -239,13 +243,17 @@ CALLS = json.loads(r"""
 
 def load(name):
     """The implementation's callable for component ``name``."""
-    if SPEC.endswith(".py"):
+    if LOADER == "file" and SPEC.endswith(".py"):
         spec = importlib.util.spec_from_file_location("implementation_under_test", SPEC)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return getattr(module, name)
     # Not a plain file: use nncheck's adapter to build the implementation (no Hypothesis).
-    from nncheck.adapters import load as load_implementation
+    try:
+        from nncheck.adapters import load as load_implementation
+    except ImportError:
+        raise SystemExit("this implementation was checked through nncheck's adapter "
+                         f"(conventions {{CONVENTIONS}}): install nncheck to replay it") from None
 
     return load_implementation(SPEC, CONVENTIONS).raw(name)
 
@@ -405,8 +413,11 @@ def repro_script(report: dict, failure: dict) -> str:
     impl = report["implementation"]
     spec = impl["spec"]
     source = impl.get("source", "")
-    if source.startswith("file ") and source.endswith(".py"):
-        spec = source.removeprefix("file ")  # the absolute path the run loaded
+    conventions = dict(impl.get("conventions") or {})
+    loader = script_loader(impl)
+    path = re.match(r"file (.+?\.py)(?: \(|$)", source)
+    if path and "path" not in conventions:
+        spec = path.group(1)  # the absolute path the run loaded
     message = "\n".join("    " + line.rstrip("\\") for line in failure["message"].splitlines())
     seeded = sorted(c.name for c in COMPONENTS.values() if SEEDED in c.conventions)
     return _SCRIPT.format(
@@ -414,9 +425,51 @@ def repro_script(report: dict, failure: dict) -> str:
         status=failure["status"], description=_safe_doc(failure.get("description", "")),
         seed=report["run"].get("seed"), nncheck_version=report["nncheck_version"],
         schema_version=report["schema_version"], message=_safe_doc(message) or "    -",
-        conventions=impl.get("conventions", {}), seeded=seeded,
+        conventions=conventions, loader=loader, seeded=seeded,
+        needs="numpy and the implementation only" if loader == "file" else
+              "numpy, nncheck's adapters and the implementation; not Hypothesis",
         calls_json=json.dumps(example["calls"], indent=1).replace('"""', '\\"\\"\\"'),
     )
+
+
+def script_loader(impl: dict) -> str:
+    """How a repro script loads the implementation block ``impl`` of report.json: ``"file"``
+    for a native-contract file (imported as is: numpy only), ``"adapter"`` for anything an
+    adapter mapped (a course-style file, a declared or detected convention, a library),
+    rebuilt by nncheck's adapters with the run's conventions."""
+    source = impl.get("source", "")
+    plain = source.startswith("file ") and source.endswith(".py")
+    return "file" if plain and not impl.get("conventions") else "adapter"
+
+
+def replay_comment(report: dict) -> str:
+    """The comment above ``nncheck repro ...`` in the renderers' re-run lines."""
+    if script_loader(report["implementation"]) == "file":
+        return "# replay the shrunk counterexample with numpy only (no Hypothesis):"
+    return ("# replay the shrunk counterexample without Hypothesis (nncheck's adapter loads "
+            "the implementation with the run's conventions):")
+
+
+def rerun_command(report: dict, component: str) -> str:
+    """The shell line that re-runs one component's properties as the run checked them.
+
+    The same implementation spec, every convention the run used (declared with
+    ``--convention`` or resolved by the adapter, e.g. a detected ``linear_reg``: report.json
+    ``implementation.conventions``), the profile and the seed; shell-quoted. Both renderers
+    (report.md, report.html) use it.
+    """
+    import shlex
+
+    impl, run = report["implementation"], report.get("run", {})
+    words = ["nncheck", "check", "--impl", str(impl["spec"])]
+    for key, value in (impl.get("conventions") or {}).items():
+        words += ["--convention", f"{key}={value}"]
+    words += ["--component", component]
+    if run.get("profile"):
+        words += ["--profile", str(run["profile"])]
+    if run.get("seed") is not None:
+        words += ["--seed", str(run["seed"])]
+    return shlex.join(words)
 
 
 def _safe_doc(text: str) -> str:

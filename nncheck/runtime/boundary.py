@@ -432,7 +432,10 @@ def _validated_description(description, spec: str) -> dict:
             not isinstance(description.get(k), t) for k, t in keys.items()) or not (
             _short_strings(description["not_written"])
             and _short_strings(description["why_absent"])
-            and _short_strings(description["why_absent"].values(), 2000)):
+            and _short_strings(description["why_absent"].values(), 2000)
+            and isinstance(description.get("conventions", {}), dict)
+            and _short_strings(description.get("conventions", {}))
+            and _short_strings(description.get("conventions", {}).values(), 2000)):
         raise UsageError(f"cannot load implementation {spec!r}: its process sent a malformed "
                          "description")
     return description
@@ -605,7 +608,8 @@ class RemoteImplementation(Implementation):
             {name: RemoteFunction(process, name) for name in description["components"]},
             version=description["version"], source=description["source"],
             deviations=deviations, not_written=description["not_written"],
-            why_absent=description["why_absent"])
+            why_absent=description["why_absent"],
+            conventions=description.get("conventions", {}))
         self.process = process
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:

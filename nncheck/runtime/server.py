@@ -274,6 +274,7 @@ def _plain_description(description: dict, why_absent: dict) -> dict:
         "deviations": [{str(k): str(v) for k, v in d.items()} for d in description["deviations"]],
         "not_written": [str(n) for n in description["not_written"]],
         "why_absent": {str(c): str(why) for c, why in why_absent.items()},
+        "conventions": {str(k): str(v) for k, v in description.get("conventions", {}).items()},
     }
 
 
