@@ -406,7 +406,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict = classify_setup(item, marker, report, implementation)
     elif report.when == "call":
         verdict = classify_call(item, marker, call, report, implementation)
-        if verdict.status in ("failed", "error") or (
+        if verdict.false_alarm_rate is not None:  # judged on a sample: replayed by its seed
+            _run(item.config).log.reset()
+            verdict.example = None
+        elif verdict.status in ("failed", "error") or (
                 verdict.status == "deviation" and not report.passed):
             verdict.example = _example(_run(item.config).log)
     else:

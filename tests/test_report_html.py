@@ -45,6 +45,7 @@ def mixed(tmp_path_factory):
     does. (The plugin's own measuring is covered in test_report_cli.py.)
     """
     pytest.importorskip("jinja2", reason="report.html needs jinja2 (nncheck[report])")
+    pytest.importorskip("matplotlib", reason="its plots need matplotlib (nncheck[report])")
     out = tmp_path_factory.mktemp("mixed")
     sys.path.insert(0, str(IMPLS))
     try:

@@ -73,22 +73,9 @@ def render_html(report: dict) -> str:
 
 def repro_snippet(report: dict, failure: dict) -> str:
     """Shell lines that reproduce one failure: the standalone script, then the property."""
-    from nncheck.report.repro import replay_comment, rerun_command
+    from nncheck.report.repro import replay_lines
 
-    lines = []
-    if failure.get("example") and failure["example"].get("calls"):
-        lines += [replay_comment(report),
-                  f"nncheck repro report.json {_shell_quote(failure['id'])} -o repro.py",
-                  "python repro.py"]
-    lines += ["# re-run the property with the run's seed:",
-              rerun_command(report, failure["component"])]
-    return "\n".join(lines)
-
-
-def _shell_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
+    return "\n".join(replay_lines(report, failure))
 
 
 def render_matrix_html(matrix: dict) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nncheck.report.model import conforms, incomplete_lines
-from nncheck.report.repro import replay_comment, rerun_command
+from nncheck.report.repro import replay_lines
 from nncheck.verdict import STATUSES
 
 _MARK = {"passed": "passed", "failed": "**FAILED**", "error": "**ERROR**",
@@ -104,13 +104,8 @@ def render_markdown(report: dict) -> str:
             if inv["counterexample"]:
                 out += ["Counterexample (shrunk by Hypothesis):", "", "```python",
                         inv["counterexample"], "```", ""]
-            replay = []
-            if (inv.get("example") or {}).get("calls"):
-                replay = [replay_comment(report),
-                          f"nncheck repro report.json '{name}::{inv['invariant']}' -o repro.py",
-                          "python repro.py", "# re-run the property with the run's seed:"]
-            out += ["Re-run:", "", "```sh", *replay,
-                    rerun_command(report, name), "```", ""]
+            failure = {**inv, "id": f"{name}::{inv['invariant']}", "component": name}
+            out += ["Re-run:", "", "```sh", *replay_lines(report, failure), "```", ""]
             if inv["reproduce"]:
                 out += [inv["reproduce"], ""]
     return "\n".join(out)

@@ -405,19 +405,18 @@ if __name__ == "__main__":
 
 
 def repro_script(report: dict, failure: dict) -> str:
-    """The standalone script for one failure (see the module docstring)."""
+    """The standalone script for one failure (see the module docstring); for a statistical
+    invariant, the script that replays its test (:func:`statistical_repro_script`)."""
+    if is_statistical(failure):
+        return statistical_repro_script(report, failure)
     example = failure.get("example")
     if not example or not example.get("calls"):
         reason = (example or {}).get("reason", "the property made no call of the implementation")
         raise LookupError(f"{failure['id']}: no counterexample was stored ({reason})")
     impl = report["implementation"]
-    spec = impl["spec"]
-    source = impl.get("source", "")
     conventions = dict(impl.get("conventions") or {})
     loader = script_loader(impl)
-    path = re.match(r"file (.+?\.py)(?: \(|$)", source)
-    if path and "path" not in conventions:
-        spec = path.group(1)  # the absolute path the run loaded
+    spec = _script_spec(impl)  # for a file, the absolute path the run loaded
     message = "\n".join("    " + line.rstrip("\\") for line in failure["message"].splitlines())
     seeded = sorted(c.name for c in COMPONENTS.values() if SEEDED in c.conventions)
     return _SCRIPT.format(
@@ -450,6 +449,135 @@ def replay_comment(report: dict) -> str:
             "the implementation with the run's conventions):")
 
 
+def is_statistical(verdict: dict) -> bool:
+    """Whether ``verdict`` is of a statistical invariant (one with a stated false-alarm
+    rate): it judges many random draws at once, so no single call shows its failure."""
+    return verdict.get("false_alarm_rate") is not None
+
+
+def replay_lines(report: dict, failure: dict) -> list[str]:
+    """The shell lines under "Re-run" in report.md and report.html: the repro script (when
+    the failure has one), then the property with the run's seed."""
+    import shlex
+
+    lines = []
+    if is_statistical(failure):
+        lines.append("# replay this statistical test (the property alone, the run's seed, no "
+                     "example database); exits 1 if it fails again:")
+    elif (failure.get("example") or {}).get("calls"):
+        lines.append(replay_comment(report))
+    if lines:
+        lines += [f"nncheck repro report.json {shlex.quote(failure['id'])} -o repro.py",
+                  "python repro.py"]
+    return [*lines, "# re-run the property with the run's seed:",
+            rerun_command(report, failure["component"])]
+
+
+def statistical_repro_script(report: dict, failure: dict) -> str:
+    """A short script that replays one statistical invariant's test and exits 1 if it fails.
+
+    Its verdict rests on many draws, so there is no counterexample to replay call by call;
+    the script runs the property itself through ``nncheck check``, alone (``-k``), with the
+    run's implementation, conventions, profile and seed and no example database: the seed
+    decides every draw, so it meets the same sample the run did.
+    """
+    impl = report["implementation"]
+    words = rerun_arguments(report, failure["component"], spec=_script_spec(impl))
+    test = "test_" + failure["invariant"].split("[")[0]
+    words += ["--no-database", "-n", "0", "--", "-k", test]
+    message = "\n".join("    " + line.rstrip("\\") for line in failure["message"].splitlines())
+    return _STATISTICAL_SCRIPT.format(
+        failure_id=failure["id"], impl_name=impl["name"], status=failure["status"],
+        description=_safe_doc(failure.get("description", "")),
+        rate=f"{failure['false_alarm_rate']:.1e}", message=_safe_doc(message) or "    -",
+        nncheck_version=report["nncheck_version"], arguments=words,
+        component=failure["component"], invariant=failure["invariant"])
+
+
+_STATISTICAL_SCRIPT = '''#!/usr/bin/env python3
+"""nncheck repro: {failure_id} ({status}) of {impl_name}, a statistical invariant.
+
+{description}
+
+It rejects a correct implementation in one run with probability at most {rate}. The run
+reported:
+
+{message}
+
+A statistical invariant judges a sample of many random draws at once, so no single call
+shows its failure. This script replays the test itself: the property alone, through
+`nncheck check` (nncheck {nncheck_version} wrote it; it needs nncheck and the
+implementation), with the run's implementation, conventions, profile and seed and no
+example database, so it draws the same sample. It prints the verdict and exits 1 if the
+invariant fails again, 0 if it passes.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ARGUMENTS = {arguments!r}
+COMPONENT, INVARIANT = {component!r}, {invariant!r}
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="nncheck-repro-") as out:
+        done = subprocess.run([sys.executable, "-m", "nncheck.cli", *ARGUMENTS[:1],
+                               "--report", out, *ARGUMENTS[1:]],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        path = Path(out) / "report.json"
+        if not path.exists():
+            print(done.stderr.strip() or "nncheck check wrote no report", file=sys.stderr)
+            return 2
+        report = json.loads(path.read_text(encoding="utf-8"))
+    found = [v for c in report["components"] for v in c["invariants"]
+             if c["name"] == COMPONENT and v["invariant"] == INVARIANT]
+    if not found:
+        print(f"{{COMPONENT}}::{{INVARIANT}} did not run (is it still in this nncheck?)",
+              file=sys.stderr)
+        return 2
+    verdict = found[0]
+    print(f"{{COMPONENT}}::{{INVARIANT}}: {{verdict['status']}}")
+    if verdict["message"]:
+        print(verdict["message"])
+    if verdict["status"] in ("failed", "error"):
+        print("\\nREPRODUCED: the statistical test fails again with the run's seed.")
+        return 1
+    print("\\nNot reproduced: with the run's seed the invariant holds here.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def _script_spec(impl: dict) -> str:
+    """The spec a script loads: the absolute path the run loaded for a file, else the spec."""
+    conventions = impl.get("conventions") or {}
+    path = re.match(r"file (.+?\.py)(?: \(|$)", impl.get("source", ""))
+    if path and "path" not in conventions:
+        return path.group(1)
+    return str(impl["spec"])
+
+
+def rerun_arguments(report: dict, component: str, *, spec: str | None = None) -> list[str]:
+    """The arguments of ``nncheck`` that re-run one component's properties as the run
+    checked them (see :func:`rerun_command`); ``spec`` replaces the report's."""
+    impl, run = report["implementation"], report.get("run", {})
+    words = ["check", "--impl", spec or str(impl["spec"])]
+    for key, value in (impl.get("conventions") or {}).items():
+        words += ["--convention", f"{key}={value}"]
+    words += ["--component", component]
+    if run.get("profile"):
+        words += ["--profile", str(run["profile"])]
+    if run.get("seed") is not None:
+        words += ["--seed", str(run["seed"])]
+    return words
+
+
 def rerun_command(report: dict, component: str) -> str:
     """The shell line that re-runs one component's properties as the run checked them.
 
@@ -460,16 +588,7 @@ def rerun_command(report: dict, component: str) -> str:
     """
     import shlex
 
-    impl, run = report["implementation"], report.get("run", {})
-    words = ["nncheck", "check", "--impl", str(impl["spec"])]
-    for key, value in (impl.get("conventions") or {}).items():
-        words += ["--convention", f"{key}={value}"]
-    words += ["--component", component]
-    if run.get("profile"):
-        words += ["--profile", str(run["profile"])]
-    if run.get("seed") is not None:
-        words += ["--seed", str(run["seed"])]
-    return shlex.join(words)
+    return shlex.join(["nncheck", *rerun_arguments(report, component)])
 
 
 def _safe_doc(text: str) -> str:
