@@ -393,9 +393,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         if verdict.status in ("failed", "error") or (
                 verdict.status == "deviation" and not report.passed):
             verdict.example = _example(_run(item.config).log)
+            verdict.hint = _hint(verdict, call)
     else:
         return
     report.user_properties.append(("nncheck", verdict.as_dict()))
+
+
+def _hint(verdict: Verdict, call: pytest.CallInfo) -> str:
+    """The verdict's hint (nncheck.hints), read from its exceptions and its example."""
+    from nncheck.hints import hint_for
+    from nncheck.verdict import _leaves
+
+    if verdict.status != "failed" or call.excinfo is None:
+        return ""
+    return hint_for(verdict.component, verdict.invariant, list(_leaves(call.excinfo.value)),
+                    verdict.example)
 
 
 def _fatal_error(worker) -> str | None:

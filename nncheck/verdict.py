@@ -46,6 +46,8 @@ class Verdict:
     false_alarm_rate: float | None = None
     # The calls of the shrunk counterexample, as data (nncheck.report.repro); failures only.
     example: dict | None = None
+    # A one-line hint when the failure matches a well-known cause (nncheck.hints).
+    hint: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
