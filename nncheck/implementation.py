@@ -55,7 +55,9 @@ class Implementation:
     ``not_written`` names the functions of the user's file that are still a stub or the
     course skeleton (:mod:`nncheck.adapters.stubs`), which the adapter left out;
     ``why_absent`` says, per component left out that way, why (a message naming the
-    user's function), for its not-implemented verdicts.
+    user's function), for its not-implemented verdicts. ``user_calls`` says, per component
+    the adapter calls under another name or convention, how it calls the user's function
+    (a template of :mod:`nncheck.usercalls`), so failures name that function as written.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class Implementation:
         deviations: Iterable[Deviation] = (),
         not_written: Iterable[str] = (),
         why_absent: Mapping[str, str] | None = None,
+        user_calls: Mapping[str, str] | None = None,
     ):
         unknown = sorted(set(functions) - set(COMPONENTS))
         if unknown:
@@ -80,6 +83,9 @@ class Implementation:
         self.not_written = sorted(set(not_written))
         self.why_absent = {c: why for c, why in (why_absent or {}).items()
                            if c not in self.functions}
+        # component -> how the adapter calls the user's function (nncheck.usercalls)
+        self.user_calls = {c: call for c, call in (user_calls or {}).items()
+                           if c in self.functions}
 
     def __repr__(self) -> str:  # short: it appears in Hypothesis' falsifying examples
         return f"<implementation {self.name}>"

@@ -2,7 +2,8 @@
 
 Every row of the hint table fires on a real broken implementation (``tests/mutants/``, or
 ``tests/hint_cases/`` where the corpus has none) and stays silent on correct code and on
-unrelated failures; every cleaning rule is checked on a real failure.
+unrelated failures; every cleaning rule is checked on a real failure; a course file's
+failures name its function as written, with the arguments it received.
 """
 
 from __future__ import annotations
@@ -204,3 +205,37 @@ def test_reproduce_keeps_only_the_blob():
     assert re.fullmatch(r"@reproduce_failure\('[^']+', b'[^']*'\)", blob), blob
     assert clean_reproduce("no blob here") == "no blob here"
 
+
+# ------------------------------------------------------------------ the user's function
+
+@pytest.mark.slow
+def test_course_failures_name_the_function_as_written():
+    failed = _failed(COURSE / "layers_buggy.py", ["dropout_forward", "total_objective",
+                                                  "batchnorm_running_update"])
+    assert re.search(r"\nin your call dropout_forward\(x, dropout_param=\{'p': 0\.25, "
+                     r"'mode': 'train', 'seed': \d+\}\)$",
+                     failed["dropout_keeps_fraction_p"]["message"])
+    assert ("in your call batchnorm_forward(x, ones(D), zeros(D), bn_param={'mode': 'train'"
+            in failed["batchnorm_running_update_matches_reference"]["message"])
+    verdict = failed["total_objective_matches_reference"]
+    shown = re.search(r"in your call softmax_loss_vectorized\(W, X, y, reg=([^)]+)\)$",
+                      verdict["message"])
+    reg = [c for c in verdict["example"]["calls"] if c["component"] == "total_objective"][-1]
+    assert shown and float(shown.group(1)) == pytest.approx(reg["args"][3]["value"] / 2,
+                                                           rel=1e-5)
+
+
+@pytest.mark.slow
+def test_course_call_shows_p_after_the_drop_convention():
+    failed = _failed(COURSE / "layers_correct.py", ["dropout_forward"], ["dropout_p=drop"])
+    for verdict in failed.values():
+        call = [c for c in verdict["example"]["calls"] if c["component"] == "dropout_forward"]
+        p = call[-1]["args"][1]["value"]
+        shown = re.search(r"dropout_param=\{'p': ([^,]+),", verdict["message"])
+        assert shown and float(shown.group(1)) == pytest.approx(1 - p, rel=1e-5)
+
+
+@pytest.mark.slow
+def test_native_failures_name_no_course_function():
+    failed = _failed(MUTANTS / "svm_gradient_not_averaged.py", ["svm_loss"])
+    assert not [v for v in failed.values() if "in your call" in v["message"]]
