@@ -3,9 +3,10 @@
 A hint is added to a verdict (``Verdict.hint``) only when the evidence fits one row of
 :data:`HINTS`. Each row reads numbers where it can, not the wording of a message:
 
-* ``constant_factor``  a comparison (:class:`nncheck.compare.Mismatch`) whose actual values
-                       are the expected ones times one constant: N (batch size), C (classes),
-                       2 or their inverses;
+* ``constant_factor``  a comparison (:class:`nncheck.compare.Mismatch`) or gradient check
+                       (:class:`nncheck.gradcheck.GradientMismatch`) whose actual values are
+                       the expected ones times one constant: N (batch size), C (classes), 2
+                       or their inverses;
 * ``log_sum_exp``      an exp-based loss returned inf/NaN on large scores;
 * ``mutated_input``    the implementation changed an argument in place;
 * ``keepdims``         shape ``(1, D)`` (or ``(D, 1)``) where ``(D,)`` is expected;
@@ -28,6 +29,7 @@ import numpy as np
 
 from nncheck.compare import Mismatch
 from nncheck.errors import ContractViolation
+from nncheck.gradcheck import GradientMismatch
 from nncheck.stats import StatisticalAssertionError
 
 # Components whose forward pass exponentiates scores (an overflow needs the max shift).
@@ -36,7 +38,8 @@ EXP_COMPONENTS = ("softmax_loss", "logistic_loss", "hierarchical_softmax_loss",
 DROPOUT_COMPONENTS = ("dropout_forward", "vanilla_dropout_forward", "dropconnect_forward")
 # Arguments whose first axis is the batch (N) and whose second is the classes (C).
 _BATCH_ARGS = ("scores", "x", "X", "node_scores", "pred", "unary", "dout", "y", "Y")
-_CLASS_ARGS = ("scores", "W")
+_CLASS_ARGS = ("scores",)
+_LINEAR = ("linear_svm_loss", "total_objective")  # W is [D x C] there
 
 
 @dataclass
@@ -90,13 +93,16 @@ def hint_for(component: str, invariant: str, errors: list[BaseException],
 
 def _constant_factor(ev: Evidence) -> str | None:
     sizes = _sizes(ev)
-    for exc in ev.of(Mismatch):
-        ratio = _constant_ratio(exc.actual, exc.expected)
+    pairs = [(e.actual, e.expected, 1e-6) for e in ev.of(Mismatch)]
+    pairs += [_analytic_numeric(e.result) for e in ev.of(GradientMismatch)
+              if e.result is not None]  # (a failed result is falsy)
+    for actual, expected, rtol in pairs:
+        ratio = _constant_ratio(actual, expected, rtol)
         if ratio is None:
             continue
         for value, what, fix in _factors(sizes):
             for factor, form in ((value, "{} x expected"), (1.0 / value, "expected / {}")):
-                if abs(ratio - factor) <= 1e-6 * factor:
+                if abs(ratio - factor) <= 10 * rtol * factor:
                     return (f"actual = {form.format(what)} everywhere: {fix}?")
     return None
 
@@ -123,14 +129,36 @@ def _sizes(ev: Evidence) -> dict[str, int]:
         value = named.get(name)
         if isinstance(value, np.ndarray) and value.ndim >= 1 and "N" not in sizes:
             sizes["N"] = int(value.shape[0])
-    for name in _CLASS_ARGS:
+    for name in (*_CLASS_ARGS, "W") if ev.component in _LINEAR else _CLASS_ARGS:
         value = named.get(name)
         if isinstance(value, np.ndarray) and value.ndim == 2 and "C" not in sizes:
             sizes["C"] = int(value.shape[1])
+    if not named:  # a gradient check logs no calls: the shape of the input it perturbed
+        from nncheck.contract import COMPONENTS
+        from nncheck.runtime.calling import parameter_names
+
+        first = (parameter_names(COMPONENTS[ev.component]) or [""])[0]
+        for exc in ev.of(GradientMismatch):
+            inputs = exc.result.inputs if exc.result is not None else []
+            shape = inputs[0].shape if inputs else ()
+            if first in _BATCH_ARGS and len(shape) >= 1:
+                sizes.setdefault("N", int(shape[0]))
+            if first in _CLASS_ARGS and len(shape) == 2:
+                sizes.setdefault("C", int(shape[1]))
     return sizes
 
 
-def _constant_ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
+def _analytic_numeric(result) -> tuple[np.ndarray, np.ndarray, float]:
+    """A gradient check's analytic and numeric values (probed elements and directions, off
+    kinks), with the agreement a numeric derivative allows."""
+    probes = [p for rep in result.inputs for p in [*rep.elements, *rep.directions]
+              if not p.kink and not p.note]
+    return (np.array([p.analytic for p in probes], dtype=np.float64),
+            np.array([p.numeric for p in probes], dtype=np.float64), 1e-4)
+
+
+def _constant_ratio(actual: np.ndarray, expected: np.ndarray,
+                    rtol: float = 1e-6) -> float | None:
     """actual / expected where that is one constant over every element that matters."""
     if actual.shape != expected.shape or not (np.all(np.isfinite(actual))
                                               and np.all(np.isfinite(expected))):
@@ -142,10 +170,10 @@ def _constant_ratio(actual: np.ndarray, expected: np.ndarray) -> float | None:
     if not np.all((np.abs(actual) <= 1e-9 * np.max(np.abs(actual), initial=0.0)) | big):
         return None  # a value where zero is expected: not a constant factor
     ratio = actual[big] / expected[big]
-    if ratio.size == 0 or not np.allclose(ratio, ratio.flat[0], rtol=1e-6, atol=0.0):
+    r = float(np.median(ratio)) if ratio.size else 0.0
+    if ratio.size == 0 or not np.allclose(ratio, r, rtol=rtol, atol=0.0):
         return None
-    r = float(ratio.flat[0])
-    return r if r > 0 and abs(r - 1.0) > 1e-6 else None
+    return r if r > 0 and abs(r - 1.0) > 10 * rtol else None
 
 
 def _log_sum_exp(ev: Evidence) -> str | None:

@@ -111,6 +111,11 @@ def test_hint_drop_vs_keep():
     ("svm_gradient_not_averaged", "svm_loss", "svm_matches_reference",
      "x expected everywhere: a missing or extra division by N"),
     ("reg_l2_gradient_doubled", "l2_penalty", "l2_matches_reference", "actual = 2 x expected"),
+    # a gradient check's analytic vs numeric values (no logged calls: N from the input)
+    ("svm_gradient_not_averaged", "svm_loss", "svm_gradient_matches_numeric",
+     "65 (N, the batch size) x expected"),
+    ("reg_l2_gradient_doubled", "l2_penalty", "l2_gradient_matches_numeric",
+     "actual = 2 x expected"),
     ("loss_attribute_hinge_averaged_over_attributes", "attribute_hinge_loss",
      "attribute_hinge_matches_reference", "(C, the number of classes)"),
 ])
