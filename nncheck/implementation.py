@@ -65,6 +65,9 @@ class Implementation:
     ``--convention`` values the adapter resolved, declared or detected (e.g. the course
     adapter's ``linear_reg``): report.json records them (``implementation.conventions``) so
     that a re-run or a repro script loads the implementation the same way.
+    user's function), for its not-implemented verdicts. ``user_calls`` says, per component
+    the adapter calls under another name or convention, how it calls the user's function
+    (a template of :mod:`nncheck.usercalls`), so failures name that function as written.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class Implementation:
         not_written: Iterable[str] = (),
         why_absent: Mapping[str, str] | None = None,
         conventions: Mapping[str, str] | None = None,
+        user_calls: Mapping[str, str] | None = None,
     ):
         unknown = sorted(set(functions) - set(COMPONENTS))
         if unknown:
@@ -91,6 +95,9 @@ class Implementation:
         self.why_absent = {c: why for c, why in (why_absent or {}).items()
                            if c not in self.functions}
         self.conventions = {str(k): str(v) for k, v in (conventions or {}).items()}
+        # component -> how the adapter calls the user's function (nncheck.usercalls)
+        self.user_calls = {c: call for c, call in (user_calls or {}).items()
+                           if c in self.functions}
 
     def __repr__(self) -> str:  # short: it appears in Hypothesis' falsifying examples
         return f"<implementation {self.name}>"

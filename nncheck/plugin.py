@@ -412,9 +412,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         elif verdict.status in ("failed", "error") or (
                 verdict.status == "deviation" and not report.passed):
             verdict.example = _example(_run(item.config).log)
+            verdict.hint = _hint(verdict, call)
+            verdict.message += _user_call(implementation, verdict)
     else:
         return
     report.user_properties.append(("nncheck", verdict.as_dict()))
+
+
+def _hint(verdict: Verdict, call: pytest.CallInfo) -> str:
+    """The verdict's hint (nncheck.hints), read from its exceptions and its example."""
+    from nncheck.hints import hint_for
+    from nncheck.verdict import _leaves
+
+    if verdict.status != "failed" or call.excinfo is None:
+        return ""
+    return hint_for(verdict.component, verdict.invariant, list(_leaves(call.excinfo.value)),
+                    verdict.example)
+
+
+def _user_call(implementation, verdict: Verdict) -> str:
+    """"in your call batchnorm_forward(...)" when the adapter calls the user's function
+    under another name or convention (nncheck.usercalls), else ""."""
+    from nncheck.usercalls import describe_call
+
+    template = (getattr(implementation, "user_calls", None) or {}).get(verdict.component)
+    if not template:
+        return ""
+    try:
+        return "\nin your call " + describe_call(template, verdict.component, verdict.example)
+    except Exception:  # the line is a courtesy: never let it cost the verdict
+        return ""
 
 
 def _fatal_error(worker) -> str | None:

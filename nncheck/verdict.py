@@ -24,6 +24,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 
 from nncheck.errors import ImplementationFault, ImplementationRaised
+from nncheck.messages import clean_counterexample, clean_message, clean_reproduce, is_draw_note
 
 if sys.version_info < (3, 11):  # pragma: no cover - hypothesis installs the backport there
     from exceptiongroup import BaseExceptionGroup
@@ -57,6 +58,8 @@ class Verdict:
     example: dict | None = None
     # The other components the invariant calls (its owner is ``component``).
     needs: list[str] = field(default_factory=list)
+    # A one-line hint when the failure matches a well-known cause (nncheck.hints).
+    hint: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -226,7 +229,7 @@ def _message(leaves: list[BaseException]) -> str:
     parts = []
     for exc in leaves:
         if isinstance(exc, (AssertionError, ImplementationRaised, ImplementationFault)):
-            text = str(exc).strip() or type(exc).__name__
+            text = clean_message(str(exc).strip()) or type(exc).__name__
         else:
             text = f"{type(exc).__name__}: {exc}"
         if text not in parts:
@@ -237,12 +240,16 @@ def _message(leaves: list[BaseException]) -> str:
 def _hypothesis_notes(exc, leaves) -> tuple[str, str]:
     examples, blobs = [], []
     for e in [exc, *leaves]:
-        for note in getattr(e, "__notes__", []) or []:
-            if note.startswith(("Falsifying", "Failing test case")) and note not in examples:
-                examples.append(note)
+        notes = getattr(e, "__notes__", []) or []
+        draws = [note for note in notes if is_draw_note(note)]  # this example's data.draw()s
+        for note in notes:
+            if note.startswith(("Falsifying", "Failing test case")):
+                note = clean_counterexample(note, draws)
+                if note not in examples:
+                    examples.append(note)
             elif "@reproduce_failure" in note and note not in blobs:
                 blobs.append(note)
-    return "\n".join(examples), "\n".join(blobs)
+    return "\n".join(examples), clean_reproduce("\n".join(blobs))
 
 
 def _skip_reason(report) -> str:

@@ -173,6 +173,7 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
 
     declared = options.get("linear_reg")
     detected: list[str | None] = []
+    passed_as_is: set[str] = set()  # linear classifiers given reg unhalved (linear_reg=half)
     for kind in ("svm", "softmax"):
         vectorized, naive = f"{kind}_loss_vectorized", f"{kind}_loss_naive"
         candidates = [naive] if conv["linear"] == "naive" else [vectorized, naive]
@@ -184,6 +185,8 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
             reg = declared or found or "full"
             functions[comp] = _named(_half_reg(fn[chosen]) if reg == "full" else fn[chosen],
                                      chosen)
+            if reg == "half":
+                passed_as_is.add(comp)
             deviations.append(Deviation(comp, linear_reg_reason(chosen, reg, declared,
                                                                 found, why)))
     resolved = {k: str(v) for k, v in options.items()}
@@ -199,7 +202,8 @@ def from_module(module: ModuleType, name: str, source: str, options: dict) -> Im
                                  + ", ".join(f"{k}={v}" for k, v in conv.items()) + ")",
                           deviations=deviations, not_written=reasons, conventions=resolved,
                           why_absent=stubs.why_absent(
-                              reasons, lambda n: PROVIDES.get(n, (n,)), functions))
+                              reasons, lambda n: PROVIDES.get(n, (n,)), functions),
+                          user_calls=_user_calls(functions, drop, passed_as_is))
 
 
 def load(options: dict | None = None) -> Implementation:
@@ -406,3 +410,37 @@ def _half_reg(loss_fn):
     def linear_loss(W, X, y, reg):
         return loss_fn(W, X, y, reg / 2.0)
     return linear_loss
+
+
+# How the wrappers above call the course functions, for failure messages (nncheck.usercalls):
+# "{name}" is the contract argument, "{reg:half}" / "{p:one_minus}" the conventions above.
+_BN = ("bn_param={{'mode': '%s', 'eps': %s, 'momentum': %s, 'running_mean': %s, "
+       "'running_var': %s}}")
+_USER_CALLS = {
+    "batchnorm_train": "(x, gamma, beta, %s)" % (
+        _BN % ("train", "{eps}", "0.9", "zeros(D)", "zeros(D)")),
+    "spatial_batchnorm_train": "(x, gamma, beta, %s)" % (
+        _BN % ("train", "{eps}", "0.9", "zeros(C)", "zeros(C)")),
+    "batchnorm_inference": "(x, gamma, beta, %s)" % (
+        _BN % ("test", "{eps}", "0.9", "running_mean", "running_var")),
+    "batchnorm_running_update": "(x, ones(D), zeros(D), %s)" % (
+        _BN % ("train", "1e-05", "{momentum}", "running_mean", "running_var")),
+    "dropout_forward": "(x, dropout_param={{'p': {p}, 'mode': {mode}, 'seed': {seed}}})",
+    "linear_svm_loss": "(W, X, y, reg={reg:half})",
+    "total_objective": "(W, X, y, reg={reg:half})",
+}
+
+
+def _user_calls(functions: dict[str, Callable], p_is_drop: bool,
+                reg_as_is: set[str]) -> dict[str, str]:
+    """Component -> the call of the user's course function, as a nncheck.usercalls template
+    (``reg_as_is``: the linear classifiers given reg unhalved, ``linear_reg=half``)."""
+    calls = {}
+    for comp, call in _USER_CALLS.items():
+        if comp in functions:
+            if p_is_drop:
+                call = call.replace("{p}", "{p:one_minus}")
+            if comp in reg_as_is:
+                call = call.replace("{reg:half}", "{reg}")
+            calls[comp] = functions[comp].__name__ + call
+    return calls

@@ -101,6 +101,8 @@ def render_markdown(report: dict) -> str:
         for name, inv in problems:
             out += [f"### {name} :: {inv['invariant']} ({inv['status']})", "",
                     inv["description"], "", "```text", inv["message"], "```", ""]
+            if inv.get("hint"):
+                out += [f"**Hint:** {inv['hint']}", ""]
             if inv["counterexample"]:
                 out += ["Counterexample (shrunk by Hypothesis):", "", "```python",
                         inv["counterexample"], "```", ""]

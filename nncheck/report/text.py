@@ -50,6 +50,8 @@ def summary_lines(verdicts: list[Verdict], implementation, *, not_run: list[dict
         if v.status in ("failed", "error"):
             first = v.message.splitlines()[0] if v.message else ""
             lines.append(f"{v.status.upper()} {v.component} :: {v.invariant} - {first}")
+            if getattr(v, "hint", ""):
+                lines.append(f"    hint: {v.hint}")
     failing = total["failed"] or total["error"]
     name = implementation.name if implementation else "?"
     if not_run or interrupted is not None:

@@ -435,7 +435,10 @@ def _validated_description(description, spec: str) -> dict:
             and _short_strings(description["why_absent"].values(), 2000)
             and isinstance(description.get("conventions", {}), dict)
             and _short_strings(description.get("conventions", {}))
-            and _short_strings(description.get("conventions", {}).values(), 2000)):
+            and _short_strings(description.get("conventions", {}).values(), 2000)
+            and isinstance(description.setdefault("user_calls", {}), dict)
+            and _short_strings(description["user_calls"])
+            and _short_strings(description["user_calls"].values(), 400)):
         raise UsageError(f"cannot load implementation {spec!r}: its process sent a malformed "
                          "description")
     return description
@@ -608,7 +611,7 @@ class RemoteImplementation(Implementation):
             {name: RemoteFunction(process, name) for name in description["components"]},
             version=description["version"], source=description["source"],
             deviations=deviations, not_written=description["not_written"],
-            why_absent=description["why_absent"],
+            why_absent=description["why_absent"], user_calls=description["user_calls"],
             conventions=description.get("conventions", {}))
         self.process = process
 

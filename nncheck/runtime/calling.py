@@ -121,9 +121,11 @@ def check_output(value: Any, spec: str, named: dict, label: str) -> Any:
         want = ref if kind == "like" else ref[: int(axes)]
         got = value.shape if kind == "like" else value.shape[: int(axes)]
         if got != want:
-            raise ContractViolation(
+            violation = ContractViolation(
                 f"{label} has shape {value.shape}; expected {'' if kind == 'like' else 'leading '}"
                 f"shape {want} (from {arg_name})")
+            violation.shapes = (got, want)  # for nncheck.hints (keepdims)
+            raise violation
     bad = ~np.isfinite(value)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -68,7 +68,8 @@ class _Server:
         self.estimators = {n for n, c in COMPONENTS.items() if c.kind == "estimator"}
         self.opaque = {n: tuple(i for i, s in enumerate(c.outputs) if s == "opaque")
                        for n, c in COMPONENTS.items()}
-        return _plain_description(implementation.describe(), implementation.why_absent)
+        return _plain_description(implementation.describe(), implementation.why_absent,
+                                  getattr(implementation, "user_calls", {}))
 
     # ------------------------------------------------------------------ serving
     def serve(self) -> None:
@@ -263,7 +264,7 @@ def _fresh(value):
     return value
 
 
-def _plain_description(description: dict, why_absent: dict) -> dict:
+def _plain_description(description: dict, why_absent: dict, user_calls: dict) -> dict:
     """The description in builtin types only (a library's version may be a str subclass,
     such as torch's TorchVersion, which the checker's unpickler rightly refuses), with
     ``why_absent`` (component -> why it is not implemented) beside it."""
@@ -275,6 +276,7 @@ def _plain_description(description: dict, why_absent: dict) -> dict:
         "not_written": [str(n) for n in description["not_written"]],
         "why_absent": {str(c): str(why) for c, why in why_absent.items()},
         "conventions": {str(k): str(v) for k, v in description.get("conventions", {}).items()},
+        "user_calls": {str(c): str(call) for c, call in user_calls.items()},
     }
 
 
