@@ -406,14 +406,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict = classify_setup(item, marker, report, implementation)
     elif report.when == "call":
         verdict = classify_call(item, marker, call, report, implementation)
-        if verdict.false_alarm_rate is not None:  # judged on a sample: replayed by its seed
-            _run(item.config).log.reset()
-            verdict.example = None
-        elif verdict.status in ("failed", "error") or (
+        if verdict.status in ("failed", "error") or (
                 verdict.status == "deviation" and not report.passed):
             verdict.example = _example(_run(item.config).log)
             verdict.hint = _hint(verdict, call)
             verdict.message += _user_call(implementation, verdict)
+            if verdict.false_alarm_rate is not None:
+                # Judged on a sample of many calls: its repro replays the test by the run's
+                # seed (nncheck.report.repro), so the sample is not stored in the report.
+                verdict.example = None
     else:
         return
     report.user_properties.append(("nncheck", verdict.as_dict()))

@@ -233,9 +233,13 @@ def test_course_failures_name_the_function_as_written():
 @pytest.mark.slow
 def test_course_call_shows_p_after_the_drop_convention():
     failed = _failed(COURSE / "layers_correct.py", ["dropout_forward"], ["dropout_p=drop"])
+    assert failed
     for verdict in failed.values():
-        call = [c for c in verdict["example"]["calls"] if c["component"] == "dropout_forward"]
-        p = call[-1]["args"][1]["value"]
+        if verdict["example"]:
+            call = [c for c in verdict["example"]["calls"] if c["component"] == "dropout_forward"]
+            p = call[-1]["args"][1]["value"]
+        else:  # a statistical invariant stores no calls; its message names the contract's p
+            p = float(re.search(r"at p=([0-9.e+-]+)", verdict["message"]).group(1))
         shown = re.search(r"dropout_param=\{'p': ([^,]+),", verdict["message"])
         assert shown and float(shown.group(1)) == pytest.approx(1 - p, rel=1e-5)
 
