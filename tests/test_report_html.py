@@ -49,7 +49,7 @@ def mixed(tmp_path_factory):
     out = tmp_path_factory.mktemp("mixed")
     sys.path.insert(0, str(IMPLS))
     try:
-        report = check("nncheck_mixed_impl:load", seed=3, report_dir=out,
+        report = check("nncheck_mixed_impl:load", seed=3, report_dir=out, use_database=False,
                        components=["svm_loss", "softmax_loss"])
         import nncheck_mixed_impl
 
