@@ -38,8 +38,20 @@ NEWER_STATUSES = ("blocked",)
 NOT_IMPLEMENTED, BLOCKED = "not-implemented: ", "blocked: "
 
 _MAX_MESSAGE = 4000
-# The skip of a stub that raised during the call: "not-implemented: <impl>.<component> raised ..."
-_RAISED_NOT_IMPLEMENTED = re.compile(r"not-implemented: \S*?\.(\w+) raised NotImplementedError")
+# The skip of a stub that raised during the call (stub_raised_reason), and who raised.
+_RAISED = " raised NotImplementedError: "
+_RAISED_NOT_IMPLEMENTED = re.compile(re.escape(NOT_IMPLEMENTED) + r"\S*?\.(\w+)" + re.escape(_RAISED))
+
+
+def stub_raised_reason(label: str, text: str) -> str:
+    """The skip reason of a call to ``label`` (``<impl>.<component>``) that raised
+    NotImplementedError(``text``): *not-implemented*, or *blocked* when the invariant's
+    owner is another component (classify_call tells them apart)."""
+    return f"{NOT_IMPLEMENTED}{label}{_RAISED}{text}"
+
+
+def _skip_status(reason: str) -> str:
+    return "blocked" if reason.startswith(BLOCKED) else "not-implemented"
 
 
 @dataclass
@@ -90,8 +102,7 @@ def classify_setup(item, marker, report, implementation) -> Verdict:
     """Setup did not pass: a not-implemented or blocked skip, or a fixture error."""
     if report.skipped:
         reason = _skip_reason(report)
-        status = "blocked" if reason.startswith(BLOCKED) else "not-implemented"
-        verdict = _base(item, marker, status, report.duration)
+        verdict = _base(item, marker, _skip_status(reason), report.duration)
         verdict.message = reason
     else:
         verdict = _base(item, marker, "error", report.duration)
@@ -110,7 +121,7 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
         return verdict
     if report.skipped:
         reason = _skip_reason(report)
-        verdict.status = "blocked" if reason.startswith(BLOCKED) else "not-implemented"
+        verdict.status = _skip_status(reason)
         raiser = _RAISED_NOT_IMPLEMENTED.match(reason)
         if raiser and raiser.group(1) in verdict.needs:  # a stub this invariant also calls
             verdict.status = "blocked"

@@ -231,6 +231,7 @@ def test_suite_verdicts_end_to_end():
         "batchnorm_running_update::batchnorm_running_stats_approach_a_repeated_batch_geometrically":
             "passed",
         "batchnorm_running_update::batchnorm_running_stats_converge_to_data_statistics": "passed",
+        "batchnorm_running_update::batchnorm_running_update_single_row": "passed",
         "l2_penalty::l2_matches_reference": "deviation",
         "l2_penalty::l2_gradient_matches_numeric": "deviation",
         "l2_penalty::l2_sgd_step_decays_linearly": "deviation",

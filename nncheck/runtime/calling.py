@@ -20,6 +20,7 @@ import numpy as np
 
 from nncheck.contract import Component
 from nncheck.errors import ContractViolation, ImplementationFault, ImplementationRaised
+from nncheck.verdict import stub_raised_reason
 
 
 def parameter_names(comp: Component) -> list[str]:
@@ -64,7 +65,7 @@ def skip_not_implemented(label: str, text: str):
     """Report the invariant as not-implemented: a pytest skip stops Hypothesis at once."""
     import pytest
 
-    pytest.skip(f"not-implemented: {label} raised NotImplementedError: {text}")
+    pytest.skip(stub_raised_reason(label, text))
 
 
 def call_checked(comp: Component, fn: Callable, args: tuple, kwargs: dict, label: str) -> Any:
