@@ -45,6 +45,7 @@ from nncheck.verdict import (
 _RUN = pytest.StashKey["Run"]()
 _FAULTS = pytest.StashKey[object]()
 _AFFINITY = pytest.StashKey[object]()  # the CPUs this process had before --nncheck-pin
+_ALLOWED = pytest.StashKey[list]()  # comparisons a bounded deviation let through (per item)
 
 
 class Run:
@@ -387,6 +388,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     implementation.process.begin_invariant()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Run the invariant with its bounded expected failure in force, if the adapter
+    declares one (nncheck.implementation.Bound), keeping what the bound let through."""
+    marker = item.get_closest_marker("nncheck")
+    implementation = _run(item.config)._implementation if marker is not None else None
+    deviation = (implementation.deviation_for(marker.args[0], invariant_name(item).split("[")[0])
+                 if implementation is not None else None)
+    if deviation is None or deviation.bound is None:
+        yield
+        return
+    from nncheck.compare import allowing
+
+    with allowing(deviation.bound.atol, deviation.bound.rtol) as allowance:
+        yield
+    item.stash[_ALLOWED] = allowance.observed
+
+
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     if item.get_closest_marker("nncheck") is not None:
         implementation = _run(item.config)._implementation
@@ -405,7 +424,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "setup" and not report.passed:
         verdict = classify_setup(item, marker, report, implementation)
     elif report.when == "call":
-        verdict = classify_call(item, marker, call, report, implementation)
+        verdict = classify_call(item, marker, call, report, implementation,
+                                allowed=item.stash.get(_ALLOWED, []))
         if verdict.status in ("failed", "error") or (
                 verdict.status == "deviation" and not report.passed):
             verdict.example = _example(_run(item.config).log)

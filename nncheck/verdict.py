@@ -110,7 +110,9 @@ def classify_setup(item, marker, report, implementation) -> Verdict:
     return verdict
 
 
-def classify_call(item, marker, call, report, implementation) -> Verdict:
+def classify_call(item, marker, call, report, implementation, *, allowed=()) -> Verdict:
+    """The verdict of a run invariant. ``allowed``: the messages of the comparisons that
+    the deviation's bound let through (nncheck.compare.allowing)."""
     verdict = _base(item, marker, "passed", report.duration)
     invariant = verdict.invariant.split("[")[0]
     deviation = (implementation.deviation_for(verdict.component, invariant)
@@ -118,6 +120,10 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
     if report.passed:
         if deviation is not None and deviation.kind == "mapped":
             verdict.status, verdict.message = "deviation", deviation.reason
+        elif deviation is not None and deviation.bound is not None and allowed:
+            verdict.status = "deviation"
+            verdict.message = (f"{deviation.reason} (observed within its bound "
+                               f"{deviation.bound.describe()}: {allowed[0]})")
         return verdict
     if report.skipped:
         reason = _skip_reason(report)
@@ -140,7 +146,7 @@ def classify_call(item, marker, call, report, implementation) -> Verdict:
     verdict.message = _truncate(_message(leaves) or str(report.longrepr))
     verdict.counterexample, verdict.reproduce = _hypothesis_notes(exc, leaves)
     if (verdict.status == "failed" and deviation is not None
-            and deviation.kind == "expected-failure"):
+            and deviation.kind == "expected-failure" and deviation.bound is None):
         verdict.status = "deviation"
         verdict.message = f"{deviation.reason} (observed: {verdict.message})"
     elif (verdict.status == "error" and not fault and deviation is not None

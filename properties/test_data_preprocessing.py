@@ -472,6 +472,25 @@ def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
 
 
 @invariant("whitening")
+@given(split=data_splits(("rank_deficient", "constant_columns"), full_rank=True))
+def test_whitening_does_not_amplify_null_directions(impl, split):
+    """On data with null directions (dependent or constant features), whitening with its
+    default eps leaves every direction's training variance S / (S + eps) <= 1: the round-off
+    that an eigensolver leaves in a direction of zero variance is damped, not divided by
+    ~0 and blown up (the blow-up of eps = 0 that scikit-learn#29534 reports)."""
+    _, train, _ = split
+    variances = np.diag(_whitened_covariance(impl, train))
+    S = _eigenvalues(train)
+    # the eigensolver's error in u^T C u (see the test above), divided by S + eps >= eps
+    allowed = 1.0 + 1e-8 + 64 * train.shape[1] * np.finfo(np.float64).eps * float(S[0]) / 1e-5
+    worst = int(np.argmax(variances))
+    assert variances[worst] <= allowed, (
+        f"whitened direction {worst} has training variance {variances[worst]:.6g} > 1 "
+        f"(round-off allows 1 + {allowed - 1:.2g}) on data of rank {int(np.sum(S > 1e-12 * S[0]))} < "
+        f"D = {train.shape[1]}: round-off in a null direction was amplified")
+
+
+@invariant("whitening")
 @given(data=exact_covariance_data())
 def test_whitening_without_eps_gives_identity_covariance(impl, data):
     """With eps = 0 (the textbook whitening of "Data Preprocessing"), full-rank training data

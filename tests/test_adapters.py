@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from nncheck.adapters import load
+from nncheck.adapters.conventions import NORM_GUARD_BOUND
 from nncheck.adapters.layers import is_course_module
 from nncheck.adapters.module import load_file_as_module
 from nncheck.api import check, list_invariants
@@ -361,8 +362,14 @@ def test_torch_adapter_maps_conventions_onto_the_contract():
                                rtol=1e-12)
     W = torch_impl.call("he_init", 30, 7, 0)
     assert W.shape == (30, 7)  # [fan_in x fan_out] although torch stores [out x in]
-    sparse = torch_impl.call("sparse_init", 9, 6, 0, 4)
-    assert ((sparse != 0).sum(axis=0) == 4).all()  # k non-zeros per neuron (column)
+    # sparse_ as torch users call it: on the [out x in] weight, a fixed count of zeros per
+    # input (row of the contract's W), so the count per neuron (column) varies
+    sparse = torch_impl.call("sparse_init", 9, 60, 0, 4)
+    assert sparse.shape == (9, 60)
+    assert len(set((sparse != 0).sum(axis=1))) == 1  # per input: ceil(5/9 * 60) = 34 zeros
+    assert len(set((sparse != 0).sum(axis=0))) > 1  # per neuron: not k
+    guarded = torch_impl.call("max_norm_project", np.array([[2.0], [0.0]]), 1.0)
+    assert guarded[0, 0] == pytest.approx(2.0 / (2.0 + 1e-7), rel=1e-15)  # renorm's guard
 
 
 def test_torch_adapter_does_not_map_the_batchnorm_bug_away():
@@ -386,6 +393,9 @@ def test_torch_declares_every_mapped_difference():
     refusals = {(d.component, d.invariant) for d in deviations if d.kind == "refusal"}
     assert ("batchnorm_train", "batchnorm_train_single_row_outputs_beta") in refusals
     assert all(invariant != "*" for _, invariant in refusals)
+    # renorm's 1e-7 guard: the bound Keras MaxNorm declares too
+    (guard,) = [d for d in deviations if d.kind == "expected-failure"]
+    assert (guard.invariant, guard.bound) == ("max_norm_matches_reference", NORM_GUARD_BOUND)
 
 
 def test_sklearn_adapter_maps_pca_layout_and_population_variance():

@@ -58,6 +58,7 @@ import os
 import numpy as np
 
 from nncheck.adapters import reject_unknown_options
+from nncheck.adapters.conventions import NORM_GUARD_BOUND, NORM_GUARD_TEXT, SPLIT_KINK_BOUND
 from nncheck.contract import COMPONENTS
 from nncheck.errors import UsageError
 from nncheck.implementation import Deviation, Implementation
@@ -93,16 +94,17 @@ DEVIATIONS = [
     # Regularization
     Deviation("l2_penalty", "Keras L2(l2) is l2 * sum(w**2), without the contract's 1/2: the "
               "adapter passes l2 = reg / 2"),
-    Deviation("max_norm_project", "Keras MaxNorm returns w * clip(n, 0, c) / (n + 1e-7): every "
-              "column, inside the ball too, is shrunk by n / (n + 1e-7), so columns inside are "
-              "not returned unchanged (the relative change is 1e-7 / n)",
-              invariant="max_norm_inside_columns_untouched", kind="expected-failure"),
-    Deviation("max_norm_project", "as max_norm_inside_columns_untouched: a second projection "
-              "shrinks every column by n / (n + 1e-7) again",
-              invariant="max_norm_idempotent", kind="expected-failure"),
-    Deviation("max_norm_project", "as max_norm_inside_columns_untouched: the guard 1e-7 in "
-              "n + 1e-7 makes every column differ from the exact projection by 1e-7 / n",
-              invariant="max_norm_matches_reference", kind="expected-failure"),
+    # torch declares the same guard (nncheck.adapters.conventions)
+    Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm (w * clip(n, 0, c) "
+              "/ (n + 1e-7))") + "; columns inside the ball are shrunk by n / (n + 1e-7), so "
+              "they do not come back unchanged", invariant="max_norm_inside_columns_untouched",
+              kind="expected-failure", bound=NORM_GUARD_BOUND),
+    Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm") + "; a second "
+              "projection shrinks every column by n / (n + 1e-7) again",
+              invariant="max_norm_idempotent", kind="expected-failure", bound=NORM_GUARD_BOUND),
+    Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm"),
+              invariant="max_norm_matches_reference", kind="expected-failure",
+              bound=NORM_GUARD_BOUND),
     *(Deviation(comp, DROPOUT_RATE) for comp in ("dropout_forward", "dropout_backward")),
     # Loss functions
     Deviation("softmax_loss", FROM_LOGITS.format(name="SparseCategoricalCrossentropy")),
@@ -112,7 +114,8 @@ DEVIATIONS = [
     Deviation("attribute_hinge_loss", "Keras Hinge is maximum(1 - y f, 0); at the kink (y f = 1 "
               "exactly) the backend's maximum splits the gradient, giving -y / (2N): a valid "
               "subgradient, not the 0 the contract chooses",
-              invariant="attribute_hinge_subgradient_zero_at_the_kink", kind="expected-failure"),
+              invariant="attribute_hinge_subgradient_zero_at_the_kink", kind="expected-failure",
+              bound=SPLIT_KINK_BOUND),
     Deviation("attribute_hinge_loss", "Keras Hinge averages over the last axis (attributes): "
               "the adapter multiplies loss and gradient by C (the contract sums)"),
     *(Deviation(comp, f"Keras {name} averages over the last axis (output dimensions): the "

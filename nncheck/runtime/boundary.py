@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nncheck.errors import ContractViolation, ImplementationFault, ImplementationRaised, UsageError
-from nncheck.implementation import Deviation, Implementation, chain_args
+from nncheck.implementation import Bound, Deviation, Implementation, chain_args
 from nncheck.runtime.probes import find_probes
 from nncheck.runtime.wire import Arena, Handle, Timeout, WireError, read_frame, write_frame
 
@@ -444,6 +444,15 @@ def _validated_description(description, spec: str) -> dict:
     return description
 
 
+def _deviation(d: dict) -> Deviation:
+    """The Deviation an implementation process described (Deviation.as_dict)."""
+    try:
+        bound = d.get("bound")
+        return Deviation(**{**d, "bound": None if bound is None else Bound(**bound)})
+    except (TypeError, ValueError) as e:
+        raise UsageError(f"the implementation process described a malformed deviation: {e}") from None
+
+
 def _short_strings(items, longest: int = 200, most: int = 1000) -> bool:
     """At most ``most`` strings of at most ``longest`` characters (names, messages)."""
     items = list(items)
@@ -605,7 +614,7 @@ class RemoteImplementation(Implementation):
     """An implementation that runs in its own process (see the module docstring)."""
 
     def __init__(self, process: ImplementationProcess, description: dict):
-        deviations = [Deviation(**d) for d in description["deviations"]]
+        deviations = [_deviation(d) for d in description["deviations"]]
         super().__init__(
             description["name"],
             {name: RemoteFunction(process, name) for name in description["components"]},

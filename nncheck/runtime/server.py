@@ -272,12 +272,20 @@ def _plain_description(description: dict, why_absent: dict, user_calls: dict) ->
         "name": str(description["name"]), "version": str(description["version"]),
         "source": str(description["source"]),
         "components": [str(c) for c in description["components"]],
-        "deviations": [{str(k): str(v) for k, v in d.items()} for d in description["deviations"]],
+        "deviations": [_builtin_deviation(d) for d in description["deviations"]],
         "not_written": [str(n) for n in description["not_written"]],
         "why_absent": {str(c): str(why) for c, why in why_absent.items()},
         "conventions": {str(k): str(v) for k, v in description.get("conventions", {}).items()},
         "user_calls": {str(c): str(call) for c, call in user_calls.items()},
     }
+
+
+def _builtin_deviation(d: dict) -> dict:
+    """A deviation's dict (Deviation.as_dict) in builtin types: strings, and the bound's floats."""
+    found = {str(k): str(v) for k, v in d.items() if k != "bound"}
+    if "bound" in d:
+        found["bound"] = {str(k): float(v) for k, v in d["bound"].items()}
+    return found
 
 
 def _probe_state(probe):

@@ -1,0 +1,19 @@
+"""Conventions that more than one library shares, declared the same way by each adapter."""
+
+from __future__ import annotations
+
+from nncheck.implementation import Bound
+
+# torch.renorm and Keras MaxNorm scale a column of norm n by c / (n + 1e-7) instead of
+# c / n. Each element w_i then moves by |w_i| c 1e-7 / (n (n + 1e-7)) < 1e-7 when n > c,
+# and Keras, which also scales columns inside the ball (by n / (n + 1e-7)), moves them by
+# |w_i| 1e-7 / (n + 1e-7) < 1e-7: never more than 1e-7 in absolute terms, plus rounding.
+NORM_GUARD = 1e-7
+NORM_GUARD_BOUND = Bound(atol=NORM_GUARD, rtol=1e-12)
+NORM_GUARD_TEXT = ("{name} divides by n + 1e-7 instead of the column norm n, a guard against "
+                   "0 / 0: every element moves by less than 1e-7")
+
+# At a hinge's kink (y f = 1 exactly) JAX's jnp.maximum, which optax and Keras-on-JAX use,
+# gives each of its two arguments half the gradient: -y / (2N) for a mean over N examples,
+# at most 1/2 in size. Any value between -y / N and 0 is a valid subgradient there.
+SPLIT_KINK_BOUND = Bound(atol=0.5, rtol=0.0)
