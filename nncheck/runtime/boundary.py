@@ -207,11 +207,12 @@ class ImplementationProcess:
 
     # -- invariants --
     def begin_invariant(self) -> None:
-        """A new invariant: a fresh time budget and no handles from the last one."""
+        """A new invariant: a fresh time budget, no handles from the last one, and the
+        implementation's global random generators reseeded (server.reseed_global_generators)."""
         self.fault = None
         self.deadline = time.monotonic() + self.limits.timeout
         self._cpu_start = None
-        if self.proc is not None and self.proc.poll() is None and (self._objects or self._released):
+        if self.proc is not None and self.proc.poll() is None:  # and reseed its global RNGs
             self._objects = weakref.WeakValueDictionary()
             self._released = []
             try:

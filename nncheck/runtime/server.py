@@ -64,6 +64,7 @@ class _Server:
         from nncheck.contract import COMPONENTS
 
         implementation = load(spec, options)
+        reseed_global_generators()
         self.functions = dict(implementation.functions)
         self.estimators = {n for n, c in COMPONENTS.items() if c.kind == "estimator"}
         self.opaque = {n: tuple(i for i, s in enumerate(c.outputs) if s == "opaque")
@@ -151,6 +152,7 @@ class _Server:
         if kind == "reset":
             self.objects.clear()
             self.keys.clear()
+            reseed_global_generators()
             return ("ok", None)
         return ("raised", "nncheck", f"unknown request {kind!r}", False)
 
@@ -278,6 +280,24 @@ def _plain_description(description: dict, why_absent: dict, user_calls: dict) ->
         "conventions": {str(k): str(v) for k, v in description.get("conventions", {}).items()},
         "user_calls": {str(c): str(call) for c, call in user_calls.items()},
     }
+
+
+def reseed_global_generators() -> None:
+    """Put the global random generators an implementation may draw from (Python's
+    ``random``, numpy's legacy global state, torch's and Keras' default generators) in one
+    fixed state, at load and at the start of every invariant. An implementation that ignores
+    its seed then behaves the same in every run of the same seed, whatever ran before it in
+    this process, so its verdicts and counterexamples replay; it still fails the seeding
+    invariants, which call it twice within one invariant."""
+    import random
+
+    random.seed(0)
+    np.random.seed(0)  # noqa: NPY002 -- the legacy global state is what such code uses
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(0)
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(getattr(keras, "utils", None), "set_random_seed"):
+        keras.utils.set_random_seed(0)
 
 
 def _builtin_deviation(d: dict) -> dict:
