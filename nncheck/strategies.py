@@ -396,9 +396,13 @@ def weights_with_zeros(draw, *, max_side: int = 6):
 
 
 @st.composite
-def max_norm_cases(draw, *, max_side: int = 6):
+def max_norm_cases(draw, *, max_side: int = 6, subnormal: bool = False):
     """(W, c): columns of W with norms on both sides of the radius c (never within 1e-6
-    relative of c, so "inside" and "outside" are unambiguous); some columns may be 0."""
+    relative of c, so "inside" and "outside" are unambiguous); some columns may be 0.
+
+    No entry of W is subnormal (|w| < 2.2e-308, which rescaling can produce): that regime
+    has an invariant of its own. ``subnormal=True`` draws it: at least one column whose
+    entries are all subnormal (deep inside the ball), beside the ordinary ones."""
     fan_in = draw(sizes(max_side, LARGE_ROWS, label="fan_in"))
     fan_out = draw(sizes(max_side, 100, label="fan_out"))
     c = draw(st.floats(0.1, 10.0), label="c")
@@ -411,6 +415,13 @@ def max_norm_cases(draw, *, max_side: int = 6):
     norms = np.linalg.norm(directions, axis=0)
     scale = np.where(norms > 0, ratios * c / np.where(norms > 0, norms, 1.0), 0.0)
     W = directions * scale
+    W[np.abs(W) < np.finfo(np.float64).tiny] = 0.0
+    if subnormal:
+        columns = draw(st.lists(st.integers(0, fan_out - 1), min_size=1, max_size=fan_out,
+                                unique=True), label="subnormal columns")
+        size = draw(st.sampled_from([1e-320, 1e-315, 1e-310]), label="subnormal size")
+        W[:, columns] = np.where(directions[:, columns] != 0.0,
+                                 np.sign(directions[:, columns]) * size, 0.0)
     # rescaling rounds: reject the (rare) draw whose computed norm lands too close to c
     final = np.linalg.norm(W, axis=0)
     assume(np.all((final == 0) | (np.abs(final / c - 1.0) > 1e-7)))

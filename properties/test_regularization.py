@@ -338,6 +338,18 @@ def test_max_norm_inside_columns_untouched(impl, case):
 
 
 @invariant("max_norm_project")
+@given(case=max_norm_cases(subnormal=True))
+def test_max_norm_keeps_subnormal_columns(impl, case):
+    """A column of subnormal weights (below 2.2e-308, deep inside the ball) comes back
+    exactly as given, like any column inside: not flushed to zero."""
+    W, c = case
+    out = impl.call("max_norm_project", W, c)
+    tiny = np.all(np.abs(W) < np.finfo(np.float64).tiny, axis=0) & np.any(W != 0, axis=0)
+    assert_close(out[:, tiny], W[:, tiny], rtol=0, atol=0,
+                 name="columns of subnormal weights (must be untouched)")
+
+
+@invariant("max_norm_project")
 @given(case=max_norm_cases())
 def test_max_norm_idempotent(impl, case):
     """Projecting twice gives the projection: P(P(W)) = P(W)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from nncheck.implementation import Bound
 
 # torch.renorm and Keras MaxNorm scale a column of norm n by c / (n + 1e-7) instead of
@@ -17,3 +19,9 @@ NORM_GUARD_TEXT = ("{name} divides by n + 1e-7 instead of the column norm n, a g
 # gives each of its two arguments half the gradient: -y / (2N) for a mean over N examples,
 # at most 1/2 in size. Any value between -y / N and 0 is a valid subgradient there.
 SPLIT_KINK_BOUND = Bound(atol=0.5, rtol=0.0)
+
+# XLA on CPU flushes subnormal results (|x| < 2.2e-308) to zero: each such element is off by
+# less than the smallest normal float64.
+FLUSH_TO_ZERO_BOUND = Bound(atol=float(np.finfo(np.float64).tiny), rtol=0.0)
+FLUSH_TO_ZERO_TEXT = ("XLA on CPU flushes subnormal numbers (|x| < 2.2e-308) to zero, so "
+                      "subnormal weights come back as 0")

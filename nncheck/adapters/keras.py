@@ -105,6 +105,10 @@ DEVIATIONS = [
     Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm"),
               invariant="max_norm_matches_reference", kind="expected-failure",
               bound=NORM_GUARD_BOUND),
+    Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm") + "; a column "
+              "of subnormal weights is shrunk by n / (n + 1e-7) to 0 (and XLA flushes subnormals)",
+              invariant="max_norm_keeps_subnormal_columns", kind="expected-failure",
+              bound=NORM_GUARD_BOUND),
     *(Deviation(comp, DROPOUT_RATE) for comp in ("dropout_forward", "dropout_backward")),
     # Loss functions
     Deviation("softmax_loss", FROM_LOGITS.format(name="SparseCategoricalCrossentropy")),
