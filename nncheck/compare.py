@@ -71,17 +71,40 @@ def assert_close(actual, expected, *, rtol: float, atol: float, name: str = "val
     try:
         _assert_close(actual, expected, rtol=rtol, atol=atol, name=name)
     except Mismatch as mismatch:
-        if not _ALLOWANCES:
-            raise
-        allowance = _ALLOWANCES[-1]
-        if (mismatch.actual.shape == mismatch.expected.shape
-                and _within(np.abs(mismatch.actual - mismatch.expected), mismatch.expected,
-                            allowance.atol, allowance.rtol).all()):
-            allowance.observed.append(str(mismatch))
-            return
-        raise Mismatch(f"{mismatch}; beyond the declared deviation's bound "
-                       f"{allowance.describe()}", name=mismatch.name,
-                       actual=mismatch.actual, expected=mismatch.expected) from None
+        _raise_or_allow(mismatch)
+
+
+def assert_within(actual, expected, atol: np.ndarray, name: str) -> None:
+    """Assert |actual - expected| <= atol elementwise, for a tolerance per element (a bound in
+    force applies as in :func:`assert_close`)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(actual - expected)
+        bad = ~(diff <= atol)
+    if not bad.any():
+        return
+    i = np.unravel_index(np.argmax(np.where(bad, diff / atol, -1.0)), diff.shape)
+    _raise_or_allow(Mismatch(
+        f"{name}: {int(bad.sum())} of {bad.size} element(s) beyond their tolerance; worst at "
+        f"index {tuple(int(j) for j in i)}: actual {float(actual[i])!r}, expected "
+        f"{float(expected[i])!r}, tolerance {float(np.broadcast_to(atol, diff.shape)[i]):.3g}",
+        name=name, actual=actual, expected=expected))
+
+
+def _raise_or_allow(mismatch: Mismatch) -> None:
+    """Raise ``mismatch``, unless the bound in force (:func:`allowing`) covers it."""
+    if not _ALLOWANCES:
+        raise mismatch
+    allowance = _ALLOWANCES[-1]
+    if (mismatch.actual.shape == mismatch.expected.shape
+            and _within(np.abs(mismatch.actual - mismatch.expected), mismatch.expected,
+                        allowance.atol, allowance.rtol).all()):
+        allowance.observed.append(str(mismatch))
+        return
+    raise Mismatch(f"{mismatch}; beyond the declared deviation's bound {allowance.describe()}",
+                   name=mismatch.name, actual=mismatch.actual,
+                   expected=mismatch.expected) from None
 
 
 def _assert_close(actual, expected, *, rtol: float, atol: float, name: str) -> None:

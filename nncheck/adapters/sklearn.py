@@ -22,7 +22,7 @@ import numpy as np
 
 from nncheck.adapters import reject_unknown_options
 from nncheck.errors import UsageError
-from nncheck.implementation import Deviation, Implementation
+from nncheck.implementation import Bound, Deviation, Implementation
 
 PCA_LAYOUT = ("sklearn components_ is [k x D] (rows) and explained_variance_ divides by N - 1; "
               "the adapter exposes components_.T and explained_variance_ * (N - 1) / N")
@@ -31,11 +31,21 @@ WHITEN_N = ("sklearn whitening divides by sqrt(explained_variance_) with N - 1; 
             "is not mapped (it is why rank-deficient data blows up)")
 WHITEN_NO_EPS = ("sklearn PCA(whiten=True) has no eps parameter, so a larger eps cannot change "
                  "its output")
+WHITEN_UNIT = ("sklearn PCA(whiten=True) has no eps: it whitens every direction to variance 1, "
+               "not S / (S + eps), which differs by eps / (S + eps) <= 1 (a null direction "
+               "blown up beyond that still fails: scikit-learn#29534)")
+MINMAX_CONSTANT = ("sklearn MinMaxScaler maps a constant feature to the low end of "
+                   "feature_range (-1), not to 0 (its scale_ is 1 where the range is 0)")
 MLP_INIT = ("sklearn MLP draws Glorot UNIFORM weights, U(-b, b) with b = sqrt(6 / (fan_in + "
             "fan_out)): the variance 2 / (fan_in + fan_out) of the contract, not its normal "
             "shape")
 
 DEVIATIONS = [
+    Deviation("minmax_scaling", MINMAX_CONSTANT, invariant="minmax_constant_features_map_to_zero",
+              kind="expected-failure", bound=Bound(atol=1.0)),
+    *(Deviation("whitening", WHITEN_UNIT, invariant=i, kind="expected-failure",
+                bound=Bound(atol=1.0))
+      for i in ("whitening_covariance_is_shrunk_identity", "whitening_keeps_top_k_axes")),
     Deviation("pca", PCA_LAYOUT),
     Deviation("whitening", WHITEN_NO_EPS, invariant="whitening_larger_eps_exaggerates_noise_less",
               kind="expected-failure"),
