@@ -37,7 +37,7 @@ class Allowance:
 
 def bound_text(atol: float, rtol: float) -> str:
     """How a bound reads in messages and reports."""
-    return f"|actual - expected| <= {atol:g} + {rtol:g} * |expected|"
+    return f"|actual - expected| <= {atol:.10g} + {rtol:.10g} * |expected|"
 
 
 _ALLOWANCES: list[Allowance] = []

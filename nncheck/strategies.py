@@ -193,6 +193,9 @@ DATA_KINDS = ("well_conditioned", "ill_conditioned", "correlated", "constant_col
               "rank_deficient", "wide")
 # Kinds whose covariance has no null direction once there are more rows than features.
 FULL_RANK_KINDS = ("well_conditioned", "ill_conditioned", "correlated")
+# Every kind but "wide": with full_rank=True their training splits have N > D rows, so a
+# PCA has D axes that the data determines (N <= D is an invariant of its own).
+TALL_KINDS = tuple(k for k in DATA_KINDS if k != "wide")
 
 
 def orthogonal_matrix(d: int, seed: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from nncheck.runtime.calling import call_method, call_method_many, fitted_attrib
 from nncheck.strategies import (
     DATA_KINDS,
     FULL_RANK_KINDS,
+    TALL_KINDS,
     data_splits,
     exact_covariance_data,
     image_batches,
@@ -346,7 +347,7 @@ def test_minmax_inverse_round_trip(impl, split):
 # ------------------------------------------------------------------------------------ PCA
 
 @invariant("pca")
-@given(split=data_splits())
+@given(split=data_splits(TALL_KINDS, full_rank=True))
 def test_pca_rotated_covariance_is_diagonal_decreasing(impl, split):
     """Rotated training data (k = D) has a diagonal covariance holding the eigenvalues of
     X^T X / N in decreasing order, which is what explained_variance_ reports."""
@@ -365,7 +366,7 @@ def test_pca_rotated_covariance_is_diagonal_decreasing(impl, split):
 
 
 @invariant("pca")
-@given(split=data_splits(), k_fraction=st.floats(0.0, 1.0))
+@given(split=data_splits(TALL_KINDS, full_rank=True), k_fraction=st.floats(0.0, 1.0))
 def test_pca_components_orthonormal(impl, split, k_fraction):
     """components_ is [D x k] with orthonormal columns, and transform projects onto it."""
     _, train, test = split
@@ -381,7 +382,7 @@ def test_pca_components_orthonormal(impl, split, k_fraction):
 
 
 @invariant("pca")
-@given(split=data_splits())
+@given(split=data_splits(TALL_KINDS, full_rank=True))
 def test_pca_full_reconstruction_is_exact(impl, split):
     """With k = D, inverse_transform(transform(X)) gives back X (train and test)."""
     _, train, test = split
@@ -389,7 +390,7 @@ def test_pca_full_reconstruction_is_exact(impl, split):
 
 
 @invariant("pca")
-@given(split=data_splits(), k_fraction=st.floats(0.0, 1.0))
+@given(split=data_splits(TALL_KINDS, full_rank=True), k_fraction=st.floats(0.0, 1.0))
 def test_pca_keeps_top_k_variance(impl, split, k_fraction):
     """Reducing to k axes keeps the k largest eigenvalues' variance, and the mean squared
     reconstruction error equals the sum of the discarded eigenvalues."""
@@ -408,6 +409,25 @@ def test_pca_keeps_top_k_variance(impl, split, k_fraction):
     error = float(np.sum((train - back) ** 2) / len(train))
     assert_close(error, values[k:].sum(), rtol=0, atol=atol,
                  name="mean squared reconstruction error vs the discarded eigenvalues")
+
+
+@invariant("pca")
+@given(split=data_splits(("wide",)))
+def test_pca_fewer_rows_than_features_keeps_d_axes(impl, split):
+    """With fewer training rows than features (N < D) PCA still has D axes, one per
+    feature: components_ is [D x D] and orthonormal, and the rotated training data [N x D]
+    has the diagonal covariance of the eigenvalues of X^T X / N, at most N - 1 of them not 0."""
+    _, train, _ = split
+    d = train.shape[1]
+    est = _fit(impl, "pca", train)
+    U = fitted_attribute(est, "components_", label=f"{impl.name}.pca")
+    assert U.shape == (d, d), f"components_ has shape {U.shape}; expected (D, D) = {(d, d)}"
+    assert_close(U.T @ U, np.eye(d), rtol=0, atol=1e-10, name="components_^T components_")
+    Z = _transform(impl, "pca", est, train)
+    want = _eigenvalues(train)
+    atol = PREC * max(float(want[0]), 1e-12) + 1e-14
+    assert_close(Z.T @ Z / len(Z), np.diag(want), rtol=0, atol=atol,
+                 name="covariance of the rotated data vs diag(eigenvalues of X^T X / N)")
 
 
 @invariant("pca")
@@ -448,12 +468,9 @@ def _whitened_covariance(impl, train, **params):
     return Z.T @ Z / len(Z)
 
 
-@invariant("whitening")
-@given(split=data_splits(), eps=st.one_of(st.none(), st.floats(1e-3, 10.0)))
-def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
-    """Whitened training data has covariance diag(S / (S + eps)): the identity, except that
-    eps shrinks directions of small variance S (default eps 1e-5; rank-deficient data too)."""
-    _, train, _ = split
+def _assert_shrunk_identity(impl, train, eps) -> None:
+    """Whitened ``train`` (eps as given, None: the default 1e-5) has covariance
+    diag(S / (S + eps)), to the round-off of an eigensolver."""
     params = {} if eps is None else {"eps": eps}
     cov = _whitened_covariance(impl, train, **params)
     eps = 1e-5 if eps is None else eps
@@ -466,9 +483,26 @@ def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
     scale = np.sqrt(S + eps)
     off = cov - np.diag(np.diag(cov))
     assert_within(off, np.zeros_like(off), 1e-8 + noise / np.outer(scale, scale),
-                   "off-diagonal covariance of the whitened data")
+                  "off-diagonal covariance of the whitened data")
     assert_within(np.diag(cov), want, 1e-8 + 2 * noise * eps / scale**4,
-                   "diagonal vs S / (S + eps)")
+                  "diagonal vs S / (S + eps)")
+
+
+@invariant("whitening")
+@given(split=data_splits(TALL_KINDS, full_rank=True),
+       eps=st.one_of(st.none(), st.floats(1e-3, 10.0)))
+def test_whitening_covariance_is_shrunk_identity(impl, split, eps):
+    """Whitened training data has covariance diag(S / (S + eps)): the identity, except that
+    eps shrinks directions of small variance S (default eps 1e-5; rank-deficient data too)."""
+    _assert_shrunk_identity(impl, split[1], eps)
+
+
+@invariant("whitening")
+@given(split=data_splits(("wide",)), eps=st.one_of(st.none(), st.floats(1e-3, 10.0)))
+def test_whitening_fewer_rows_than_features(impl, split, eps):
+    """With fewer training rows than features (N < D), whitened training data is [N x D]
+    with covariance diag(S / (S + eps)): its D - N + 1 directions without variance stay 0."""
+    _assert_shrunk_identity(impl, split[1], eps)
 
 
 @invariant("whitening")

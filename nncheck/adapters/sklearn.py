@@ -33,9 +33,12 @@ WHITEN_NO_EPS = ("sklearn PCA(whiten=True) has no eps parameter, so a larger eps
                  "its output")
 WHITEN_UNIT = ("sklearn PCA(whiten=True) has no eps: it whitens every direction to variance 1, "
                "not S / (S + eps), which differs by eps / (S + eps) <= 1 (a null direction "
-               "blown up beyond that still fails: scikit-learn#29534)")
+               "blown up beyond unit variance still fails: scikit-learn#29534)")
 MINMAX_CONSTANT = ("sklearn MinMaxScaler maps a constant feature to the low end of "
                    "feature_range (-1), not to 0 (its scale_ is 1 where the range is 0)")
+FEWER_ROWS = ("sklearn PCA keeps at most min(N, D) components and refuses more: with fewer "
+              "rows than features (N < D) it raises 'n_components=D must be between 0 and "
+              "min(n_samples, n_features)' (the adapter asks for k = D, the contract's default)")
 MLP_INIT = ("sklearn MLP draws Glorot UNIFORM weights, U(-b, b) with b = sqrt(6 / (fan_in + "
             "fan_out)): the variance 2 / (fan_in + fan_out) of the contract, not its normal "
             "shape")
@@ -44,8 +47,11 @@ DEVIATIONS = [
     Deviation("minmax_scaling", MINMAX_CONSTANT, invariant="minmax_constant_features_map_to_zero",
               kind="expected-failure", bound=Bound(atol=1.0)),
     *(Deviation("whitening", WHITEN_UNIT, invariant=i, kind="expected-failure",
-                bound=Bound(atol=1.0))
+                bound=Bound(atol=1.0 + 1e-6))  # variance 1 where S / (S + eps) is ~0
       for i in ("whitening_covariance_is_shrunk_identity", "whitening_keeps_top_k_axes")),
+    *(Deviation(c, FEWER_ROWS, invariant=i, kind="refusal") for c, i in (
+        ("pca", "pca_fewer_rows_than_features_keeps_d_axes"),
+        ("whitening", "whitening_fewer_rows_than_features"))),
     Deviation("pca", PCA_LAYOUT),
     Deviation("whitening", WHITEN_NO_EPS, invariant="whitening_larger_eps_exaggerates_noise_less",
               kind="expected-failure"),
@@ -74,6 +80,8 @@ class PCAView:
         self.whiten = whiten
 
     def fit(self, X):
+        if self.pca.n_components is None:  # the contract's default k is D, as sklearn is told
+            self.pca.n_components = np.shape(X)[1]
         self.pca.fit(X)
         n = self.n_ = X.shape[0]
         self.mean_ = self.pca.mean_
