@@ -688,12 +688,15 @@ def test_l1_regression_gradient_is_sign_of_difference(impl, batch):
 @invariant("l1_regression_loss")
 @given(batch=regression_batches(ties=True))
 def test_l1_regression_subgradient_zero_at_kink(impl, batch):
-    """Where f_j equals y_ij exactly, the documented subgradient is exactly 0 (finite, no NaN)."""
+    """Where f_j equals y_ij exactly, the documented subgradient is exactly 0 (finite, no NaN).
+
+    (Any value in [-1/N, 1/N] is a subgradient there; compared in units of 1/N, another
+    valid choice is a deviation bounded by 1.)"""
     pred, target = batch
     _, dpred = impl.call("l1_regression_loss", pred, target)
     tie = pred == target
-    assert not np.any(dpred[tie]), (
-        f"subgradient at {int(tie.sum())} exact tie(s) is {dpred[tie]}, not 0")
+    assert_close(dpred[tie] * len(pred), np.zeros(int(tie.sum())), rtol=0, atol=0,
+                 name=f"N * dpred at the {int(tie.sum())} exact tie(s)")
 
 
 @invariant("l1_regression_loss")

@@ -135,12 +135,15 @@ def test_l2_sgd_step_decays_linearly(impl, W, reg, lr):
 @invariant("l1_penalty")
 @given(W=weights_with_zeros(), reg=_strengths())
 def test_l1_subgradient_zero_at_zero(impl, W, reg):
-    """Where a weight is exactly 0 the L1 subgradient is 0 (sign(0) = 0), so it stays put."""
+    """Where a weight is exactly 0 the L1 subgradient is 0 (sign(0) = 0), so it stays put.
+
+    (Any value in [-reg, reg] is a subgradient there; the contract chooses 0. The gradient
+    is compared in units of reg, so an adapter can declare another valid choice as a
+    deviation bounded by 1.)"""
     _, dW = impl.call("l1_penalty", W, reg)
     zeros = W == 0
-    assert np.all(dW[zeros] == 0), (
-        f"l1_penalty dW is {dW[zeros][dW[zeros] != 0][0]!r} at a weight equal to 0 "
-        f"({int(np.count_nonzero(dW[zeros]))} of {int(zeros.sum())} zero weights)")
+    assert_close(dW[zeros] / reg, np.zeros(int(zeros.sum())), rtol=0, atol=0,
+                 name="dW / reg at the weights equal to 0")
 
 
 @invariant("l1_penalty", "l2_penalty")

@@ -25,3 +25,8 @@ SPLIT_KINK_BOUND = Bound(atol=0.5, rtol=0.0)
 FLUSH_TO_ZERO_BOUND = Bound(atol=float(np.finfo(np.float64).tiny), rtol=0.0)
 FLUSH_TO_ZERO_TEXT = ("XLA on CPU flushes subnormal numbers (|x| < 2.2e-308) to zero, so "
                       "subnormal weights come back as 0")
+
+# At |x|'s kink (x = 0) JAX's gradient of abs is 1, where the contract chooses sign(0) = 0:
+# a valid subgradient of reg * |x| (any value in [-reg, reg] is one), 1 in units of reg,
+# plus float32 rounding (Keras on JAX computes its means in float32).
+ABS_KINK_BOUND = Bound(atol=1.0 + 1e-6, rtol=0.0)

@@ -58,7 +58,12 @@ import os
 import numpy as np
 
 from nncheck.adapters import reject_unknown_options
-from nncheck.adapters.conventions import NORM_GUARD_BOUND, NORM_GUARD_TEXT, SPLIT_KINK_BOUND
+from nncheck.adapters.conventions import (
+    ABS_KINK_BOUND,
+    NORM_GUARD_BOUND,
+    NORM_GUARD_TEXT,
+    SPLIT_KINK_BOUND,
+)
 from nncheck.contract import COMPONENTS
 from nncheck.errors import UsageError
 from nncheck.implementation import Deviation, Implementation
@@ -95,6 +100,16 @@ DEVIATIONS = [
     Deviation("l2_penalty", "Keras L2(l2) is l2 * sum(w**2), without the contract's 1/2: the "
               "adapter passes l2 = reg / 2"),
     # torch declares the same guard (nncheck.adapters.conventions)
+    Deviation("l1_regression_loss", "Keras MeanAbsoluteError differentiates |f - y| through "
+              "JAX, which gives +-1 / N where f = y exactly: a valid subgradient (any value in "
+              "[-1/N, 1/N] is one), not the 0 the contract chooses",
+              invariant="l1_regression_subgradient_zero_at_kink", kind="expected-failure",
+              bound=ABS_KINK_BOUND),
+    Deviation("l1_penalty", "Keras L1 differentiates abs through JAX, whose gradient of |x| "
+              "at x = 0 is 1: dW = reg at a zero weight, a valid subgradient (any value in "
+              "[-reg, reg] is one), not the 0 the contract chooses",
+              invariant="l1_subgradient_zero_at_zero", kind="expected-failure",
+              bound=ABS_KINK_BOUND),
     Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm (w * clip(n, 0, c) "
               "/ (n + 1e-7))") + "; columns inside the ball are shrunk by n / (n + 1e-7), so "
               "they do not come back unchanged", invariant="max_norm_inside_columns_untouched",
