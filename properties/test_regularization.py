@@ -86,9 +86,10 @@ def test_l2_matches_reference(impl, W, reg):
 
 
 @invariant("l1_penalty")
-@given(W=weight_matrices(), reg=reg_strengths())
+@given(W=weight_matrices(gap=1e-6), reg=reg_strengths())
 def test_l1_matches_reference(impl, W, reg):
-    """Penalty reg * sum(|W|) and subgradient reg * sign(W) agree with the reference."""
+    """Penalty reg * sum(|W|) and subgradient reg * sign(W) agree with the reference (for
+    weights not exactly 0: the kink has an invariant of its own)."""
     _penalty_matches_reference(impl, "l1_penalty", W, reg)
 
 
@@ -176,13 +177,26 @@ def test_l1_reaches_exact_zero_faster_than_l2(impl, W, reg, step):
 
 
 @invariant("elastic_net_penalty")
-@given(W=weight_matrices(), reg_l1=reg_strengths(), reg_l2=reg_strengths())
+@given(W=weight_matrices(gap=1e-6), reg_l1=reg_strengths(), reg_l2=reg_strengths())
 def test_elastic_net_matches_reference(impl, W, reg_l1, reg_l2):
-    """reg_l1 * sum|W| + reg_l2 * sum W**2 and its gradient agree with the reference."""
+    """reg_l1 * sum|W| + reg_l2 * sum W**2 and its gradient agree with the reference (for
+    weights not exactly 0: the kink has an invariant of its own)."""
     penalty, dW = impl.call("elastic_net_penalty", W, reg_l1, reg_l2)
     want, want_dW = ref.elastic_net_penalty(W, reg_l1, reg_l2)
     assert_close(penalty, want, rtol=RTOL, atol=ATOL, name="elastic net value")
     assert_close(dW, want_dW, rtol=RTOL, atol=ATOL, name="elastic net dW")
+
+
+@invariant("elastic_net_penalty")
+@given(W=weights_with_zeros(), reg_l1=_strengths(), reg_l2=reg_strengths())
+def test_elastic_net_subgradient_zero_at_zero(impl, W, reg_l1, reg_l2):
+    """Where a weight is exactly 0 the elastic-net subgradient is 0: sign(0) = 0 and the L2
+    part vanishes. (Any value in [-reg_l1, reg_l1] is a subgradient there; compared in units
+    of reg_l1, another valid choice is a deviation bounded by 1.)"""
+    _, dW = impl.call("elastic_net_penalty", W, reg_l1, reg_l2)
+    zeros = W == 0
+    assert_close(dW[zeros] / reg_l1, np.zeros(int(zeros.sum())), rtol=0, atol=0,
+                 name="dW / reg_l1 at the weights equal to 0")
 
 
 @invariant("elastic_net_penalty")

@@ -132,6 +132,20 @@ def test_dropout_drop_convention_is_declared_and_mapped():
     assert 0.75 < kept < 0.85  # p=0.8 keep -> the file is given its drop probability 0.2
 
 
+def test_a_drop_probability_course_file_conforms_once_declared():
+    """Both dropout conventions of the course files: a correct 2016-style file (p drops a
+    unit) conforms with --convention dropout_p=drop, and as is it fails with the hint."""
+    path = str(Path(__file__).parent / "course" / "layers_dropout_drop.py")
+    dropout = ["dropout_forward", "dropout_backward"]
+    declared = check(path, components=dropout, conventions=["dropout_p=drop"], seed=0,
+                     use_database=False)
+    statuses = {i["status"] for c in declared["components"] for i in c["invariants"]}
+    assert statuses <= {"passed", "deviation"} and declared["summary"]["conforms"], statuses
+    as_is = check(path, components=["dropout_forward"], seed=0, use_database=False)
+    failed = [i for c in as_is["components"] for i in c["invariants"] if i["status"] == "failed"]
+    assert failed and any("dropout_p=drop" in i["hint"] for i in failed), failed
+
+
 def test_course_conventions_are_validated():
     with pytest.raises(UsageError, match="dropout_p takes keep or drop"):
         load(str(CORRECT), {"dropout_p": "maybe"})
