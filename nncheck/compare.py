@@ -1,6 +1,6 @@
 """Array comparison with messages a person can act on (after torch.testing.assert_close).
 
-An adapter's bounded expected failure (``nncheck.implementation.Bound``) is enforced here:
+An adapter's bounded expected failure (:class:`Bound`) is enforced here:
 while :func:`allowing` is active, a comparison that fails its own tolerance but stays
 within the bound is recorded instead of raised, and one beyond the bound raises.
 """
@@ -23,32 +23,44 @@ class Mismatch(AssertionError):
         self.name, self.actual, self.expected = name, actual, expected
 
 
+@dataclass(frozen=True)
+class Bound:
+    """How far from the contract an adapter's expected failure may be: every element that an
+    invariant compares (:func:`assert_close`, :func:`assert_within`) within
+    ``atol + rtol * |expected|`` of what it expects. A difference beyond it, or a failure of
+    another kind, still fails (``nncheck.implementation.Deviation.bound``)."""
+
+    atol: float
+    rtol: float = 0.0
+
+    def __post_init__(self):
+        if not (self.atol >= 0 and self.rtol >= 0):
+            raise ValueError(f"Bound needs atol >= 0 and rtol >= 0, not {self.atol}, {self.rtol}")
+
+    def describe(self) -> str:
+        return f"|actual - expected| <= {self.atol:.10g} + {self.rtol:.10g} * |expected|"
+
+    def as_dict(self) -> dict[str, float]:
+        return {"atol": self.atol, "rtol": self.rtol}
+
+
 @dataclass
 class Allowance:
     """A bound in force (see :func:`allowing`) and the comparisons it let through."""
 
-    atol: float
-    rtol: float
+    bound: Bound
     observed: list[str] = field(default_factory=list)
-
-    def describe(self) -> str:
-        return bound_text(self.atol, self.rtol)
-
-
-def bound_text(atol: float, rtol: float) -> str:
-    """How a bound reads in messages and reports."""
-    return f"|actual - expected| <= {atol:.10g} + {rtol:.10g} * |expected|"
 
 
 _ALLOWANCES: list[Allowance] = []
 
 
 @contextmanager
-def allowing(atol: float, rtol: float) -> Iterator[Allowance]:
+def allowing(bound: Bound) -> Iterator[Allowance]:
     """Let comparisons that fail their tolerance pass while every element is within
-    ``atol + rtol * |expected|``; each such comparison's message is kept in
-    ``Allowance.observed``. A comparison beyond that bound raises as usual, saying so."""
-    allowance = Allowance(atol, rtol)
+    ``bound``; each such comparison's message is kept in ``Allowance.observed``. A
+    comparison beyond the bound raises as usual, saying so."""
+    allowance = Allowance(bound)
     _ALLOWANCES.append(allowance)
     try:
         yield allowance
@@ -97,12 +109,13 @@ def _raise_or_allow(mismatch: Mismatch) -> None:
     if not _ALLOWANCES:
         raise mismatch
     allowance = _ALLOWANCES[-1]
+    bound = allowance.bound
     if (mismatch.actual.shape == mismatch.expected.shape
             and _within(np.abs(mismatch.actual - mismatch.expected), mismatch.expected,
-                        allowance.atol, allowance.rtol).all()):
+                        bound.atol, bound.rtol).all()):
         allowance.observed.append(str(mismatch))
         return
-    raise Mismatch(f"{mismatch}; beyond the declared deviation's bound {allowance.describe()}",
+    raise Mismatch(f"{mismatch}; beyond the declared deviation's bound {bound.describe()}",
                    name=mismatch.name, actual=mismatch.actual,
                    expected=mismatch.expected) from None
 

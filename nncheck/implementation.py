@@ -15,32 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from nncheck.compare import bound_text
+from nncheck.compare import Bound
 from nncheck.contract import COMPONENTS, component
 from nncheck.errors import ComponentNotImplemented
 from nncheck.runtime.calling import call_checked
 
 DEVIATION_KINDS = ("mapped", "expected-failure", "refusal")
-
-
-@dataclass(frozen=True)
-class Bound:
-    """How far from the contract an expected failure may be: every element that an
-    invariant compares (``nncheck.compare.assert_close``) within ``atol + rtol * |expected|``
-    of what it expects. A difference beyond it, or a failure of another kind, still fails."""
-
-    atol: float
-    rtol: float = 0.0
-
-    def __post_init__(self):
-        if not (self.atol >= 0 and self.rtol >= 0):
-            raise ValueError(f"Bound needs atol >= 0 and rtol >= 0, not {self.atol}, {self.rtol}")
-
-    def describe(self) -> str:
-        return bound_text(self.atol, self.rtol)
-
-    def as_dict(self) -> dict[str, float]:
-        return {"atol": self.atol, "rtol": self.rtol}
 
 
 @dataclass(frozen=True)
@@ -56,8 +36,9 @@ class Deviation:
     is reported as *deviation* (a pass is a pass, and a wrong answer still fails).
     ``invariant="*"`` covers every invariant of the component.
 
-    An expected failure of an invariant that compares arrays states its ``bound``: how
-    large a difference the library's convention explains. The invariant then runs with
+    An expected failure of an invariant that compares arrays states its ``bound``
+    (:class:`nncheck.compare.Bound`): how large a difference the library's convention
+    explains. The invariant then runs with
     that bound in force (every example, not only the shrunk one): differences within it
     make the verdict *deviation*, one beyond it is a failure.
     """
@@ -96,9 +77,10 @@ class Implementation:
     user's function), for its not-implemented verdicts. ``conventions`` are the
     ``--convention`` values the adapter resolved, declared or detected (e.g. the course
     adapter's ``linear_reg``): report.json records them (``implementation.conventions``) so
-    that a re-run or a repro script loads the implementation the same way. ``user_calls`` says, per component
-    the adapter calls under another name or convention, how it calls the user's function
-    (a template of :mod:`nncheck.usercalls`), so failures name that function as written.
+    that a re-run or a repro script loads the implementation the same way. ``user_calls``
+    says, per component the adapter calls under another name or convention, how it calls
+    the user's function (a template of :mod:`nncheck.usercalls`), so failures name that
+    function as written.
     """
 
     def __init__(

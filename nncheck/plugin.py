@@ -391,7 +391,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """Run the invariant with its bounded expected failure in force, if the adapter
-    declares one (nncheck.implementation.Bound), keeping what the bound let through."""
+    declares one (nncheck.compare.Bound), keeping what the bound let through."""
     marker = item.get_closest_marker("nncheck")
     implementation = _run(item.config)._implementation if marker is not None else None
     deviation = (implementation.deviation_for(marker.args[0], invariant_name(item).split("[")[0])
@@ -401,7 +401,7 @@ def pytest_runtest_call(item: pytest.Item):
         return
     from nncheck.compare import allowing
 
-    with allowing(deviation.bound.atol, deviation.bound.rtol) as allowance:
+    with allowing(deviation.bound) as allowance:
         yield
     item.stash[_ALLOWED] = allowance.observed
 

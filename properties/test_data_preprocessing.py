@@ -74,6 +74,12 @@ def _eigenvalues(X: np.ndarray) -> np.ndarray:
     return np.clip(np.linalg.eigvalsh(_covariance(X))[::-1], 0.0, None)
 
 
+def _eigensolver_noise(d: int, largest: float) -> float:
+    """The absolute error an eigensolver may leave in each eigenvalue of a D x D covariance,
+    and in u_i^T C u_j: ~ D * machine-eps * S_max (with room, 64x)."""
+    return 64 * d * np.finfo(np.float64).eps * largest
+
+
 def _align_signs(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """``actual`` with each column's sign flipped to agree with ``expected``'s column."""
     dots = np.sum(actual * expected, axis=0)
@@ -479,7 +485,7 @@ def _assert_shrunk_identity(impl, train, eps) -> None:
     # Any eigensolver leaves an absolute error ~ D * machine-eps * S_max in each eigenvalue
     # (and in u_i^T C u_j); whitening divides it by sqrt((S_i + eps)(S_j + eps)), which for a
     # direction of (near) zero variance amplifies it by up to 1 / eps.
-    noise = 64 * train.shape[1] * np.finfo(np.float64).eps * max(float(S[0]), 1e-300)
+    noise = _eigensolver_noise(train.shape[1], max(float(S[0]), 1e-300))
     scale = np.sqrt(S + eps)
     off = cov - np.diag(np.diag(cov))
     assert_within(off, np.zeros_like(off), 1e-8 + noise / np.outer(scale, scale),
@@ -516,12 +522,13 @@ def test_whitening_does_not_amplify_null_directions(impl, split):
     variances = np.diag(_whitened_covariance(impl, train))
     S = _eigenvalues(train)
     # the eigensolver's error in u^T C u (see the test above), divided by S + eps >= eps
-    allowed = 1.0 + 1e-8 + 64 * train.shape[1] * np.finfo(np.float64).eps * float(S[0]) / 1e-5
+    allowed = 1.0 + 1e-8 + _eigensolver_noise(train.shape[1], float(S[0])) / 1e-5
     worst = int(np.argmax(variances))
     assert variances[worst] <= allowed, (
         f"whitened direction {worst} has training variance {variances[worst]:.6g} > 1 "
-        f"(round-off allows 1 + {allowed - 1:.2g}) on data of rank {int(np.sum(S > 1e-12 * S[0]))} < "
-        f"D = {train.shape[1]}: round-off in a null direction was amplified")
+        f"(round-off allows 1 + {allowed - 1:.2g}) on data of rank "
+        f"{int(np.sum(S > 1e-12 * S[0]))} < D = {train.shape[1]}: round-off in a null "
+        "direction was amplified")
 
 
 @invariant("whitening")
@@ -537,10 +544,10 @@ def test_whitening_without_eps_gives_identity_covariance(impl, data):
     X, _, values, _ = data
     cov = _whitened_covariance(impl, X, eps=0.0)
     # The eigensolver's absolute error ~ D * machine-eps * S_max, divided by sqrt(S_i S_j).
-    noise = 64 * X.shape[1] * np.finfo(np.float64).eps * float(values[0])
+    noise = _eigensolver_noise(X.shape[1], float(values[0]))
     scale = np.sqrt(values)
     assert_within(cov, np.eye(len(values)), 1e-8 + noise / np.outer(scale, scale),
-                   "covariance of the data whitened with eps = 0")
+                  "covariance of the data whitened with eps = 0")
 
 
 @invariant("whitening")
@@ -555,11 +562,11 @@ def test_whitening_keeps_top_k_axes(impl, data, k_fraction):
     Z = _transform(impl, "whitening", est, X, output="shape:X:1")
     assert Z.shape == (len(X), k), f"transform gave shape {Z.shape}; expected {(len(X), k)}"
     kept = values[:k]
-    noise = 64 * X.shape[1] * np.finfo(np.float64).eps * float(values[0])
+    noise = _eigensolver_noise(X.shape[1], float(values[0]))
     scale = np.sqrt(kept + 1e-5)
     assert_within(Z.T @ Z / len(Z), np.diag(kept / (kept + 1e-5)),
-                   1e-8 + noise / np.outer(scale, scale),
-                   f"covariance of the data whitened onto its top {k} axes")
+                  1e-8 + noise / np.outer(scale, scale),
+                  f"covariance of the data whitened onto its top {k} axes")
 
 
 @invariant("whitening")

@@ -96,7 +96,7 @@ def test_the_report_records_the_bound(factory, tmp_path):
 
 def test_allowing_lets_through_only_what_is_within_the_bound():
     expected = np.array([1.0, 2.0])
-    with allowing(1e-3, 0.0) as allowance:
+    with allowing(Bound(1e-3)) as allowance:
         assert_close(expected + 1e-4, expected, rtol=0, atol=0, name="x")
         with pytest.raises(Mismatch, match="beyond the declared deviation's bound"):
             assert_close(expected + 1e-2, expected, rtol=0, atol=0, name="x")

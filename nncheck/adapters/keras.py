@@ -78,6 +78,9 @@ BN_EPS = ("Keras BatchNormalization's epsilon defaults to 1e-3; the adapter pass
           "contract's eps (default 1e-5) explicitly")
 FROM_LOGITS = ("Keras {name} defaults to from_logits=False (it expects probabilities); the "
                "adapter passes from_logits=True, the contract's scores are logits")
+ABS_KINK = ("Keras {name} differentiates abs through JAX, whose gradient of |x| at x = 0 is 1: "
+            "dW = {reg} at a zero weight, a valid subgradient (any value in [-{reg}, {reg}] is "
+            "one), not the 0 the contract chooses")
 DROPOUT_RATE = ("Keras Dropout's rate is the probability of DROPPING a unit; the adapter "
                 "passes rate = 1 - p and training = (mode == 'train')")
 
@@ -99,10 +102,7 @@ DEVIATIONS = [
     # Regularization
     Deviation("l2_penalty", "Keras L2(l2) is l2 * sum(w**2), without the contract's 1/2: the "
               "adapter passes l2 = reg / 2"),
-    # torch declares the same guard (nncheck.adapters.conventions)
-    Deviation("elastic_net_penalty", "Keras L1L2 differentiates abs through JAX, whose gradient "
-              "of |x| at x = 0 is 1: dW = reg_l1 at a zero weight, a valid subgradient (any "
-              "value in [-reg_l1, reg_l1] is one), not the 0 the contract chooses",
+    Deviation("elastic_net_penalty", ABS_KINK.format(name="L1L2", reg="reg_l1"),
               invariant="elastic_net_subgradient_zero_at_zero", kind="expected-failure",
               bound=ABS_KINK_BOUND),
     Deviation("l1_regression_loss", "Keras MeanAbsoluteError differentiates |f - y| through "
@@ -110,11 +110,10 @@ DEVIATIONS = [
               "[-1/N, 1/N] is one), not the 0 the contract chooses",
               invariant="l1_regression_subgradient_zero_at_kink", kind="expected-failure",
               bound=ABS_KINK_BOUND),
-    Deviation("l1_penalty", "Keras L1 differentiates abs through JAX, whose gradient of |x| "
-              "at x = 0 is 1: dW = reg at a zero weight, a valid subgradient (any value in "
-              "[-reg, reg] is one), not the 0 the contract chooses",
+    Deviation("l1_penalty", ABS_KINK.format(name="L1", reg="reg"),
               invariant="l1_subgradient_zero_at_zero", kind="expected-failure",
               bound=ABS_KINK_BOUND),
+    # torch declares the same guard (nncheck.adapters.conventions)
     Deviation("max_norm_project", NORM_GUARD_TEXT.format(name="Keras MaxNorm (w * clip(n, 0, c) "
               "/ (n + 1e-7))") + "; columns inside the ball are shrunk by n / (n + 1e-7), so "
               "they do not come back unchanged", invariant="max_norm_inside_columns_untouched",
