@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
 import pytest
 
 from nncheck import suite
@@ -40,6 +41,7 @@ from nncheck.verdict import (
     classify_setup,
     invariant_name,
     settle_blocked,
+    settle_precision,
 )
 
 _RUN = pytest.StashKey["Run"]()
@@ -121,7 +123,7 @@ class Run:
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             self.interrupted = self.interrupted or _interruption_name()
         if not hasattr(session.config, "workerinput"):  # the controller has every verdict
-            settle_blocked(self.verdicts)
+            settle_blocked(settle_precision(self.verdicts))
         if self._fault_dir is not None:
             import shutil
 
@@ -428,8 +430,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                                 allowed=item.stash.get(_ALLOWED, []))
         if verdict.status in ("failed", "error") or (
                 verdict.status == "deviation" and not report.passed):
+            calls = list(_run(item.config).log.calls)
             verdict.example = _example(_run(item.config).log)
             verdict.hint = _hint(verdict, call)
+            verdict.precision = _precision(implementation, verdict, call, calls)
             verdict.message += _user_call(implementation, verdict)
             if verdict.false_alarm_rate is not None:
                 # Judged on a sample of many calls: its repro replays the test by the run's
@@ -449,6 +453,44 @@ def _hint(verdict: Verdict, call: pytest.CallInfo) -> str:
         return ""
     return hint_for(verdict.component, verdict.invariant, list(_leaves(call.excinfo.value)),
                     verdict.example)
+
+
+def _precision(implementation, verdict: Verdict, call: pytest.CallInfo,
+               calls: list[dict]) -> dict | None:
+    """What :mod:`nncheck.precision` finds on a failure's example: whether the component
+    computes in lower precision than float64 (probing its last call whose arguments are
+    plain data) and whether the failure is within float32 rounding; for
+    :func:`nncheck.verdict.settle_precision`."""
+    from nncheck.adapters.reference import reference_functions
+    from nncheck.gradcheck import GradientMismatch
+    from nncheck.precision import probe, within_rounding
+    from nncheck.verdict import _leaves
+
+    if verdict.status != "failed" or call.excinfo is None or implementation is None:
+        return None
+    try:
+        own = [c for c in calls if c["component"] == verdict.component and c["method"] is None]
+        inputs = tuple(a for c in own for a in (*c["args"], *c["kwargs"].values()))
+        leaves = list(_leaves(call.excinfo.value))
+        # a central difference of a float32 computation measures its rounding, not its slope
+        within = bool(leaves) and all(within_rounding(e, inputs) or isinstance(e, GradientMismatch)
+                                      for e in leaves)
+        plain = [c for c in own if all(_is_data(a) for a in (*c["args"], *c["kwargs"].values()))]
+        reference = reference_functions().get(verdict.component)
+        found = None
+        if plain and reference is not None:
+            last = plain[-1]
+            found = probe(verdict.component,
+                          lambda *a, **k: implementation.call(verdict.component, *a, **k),
+                          reference, tuple(last["args"]), dict(last["kwargs"]))
+        return {"finding": found.describe() if found else "", "within_rounding": within}
+    except Exception:  # a diagnosis must never cost a verdict
+        return None
+
+
+def _is_data(value) -> bool:
+    """An argument :func:`nncheck.precision.probe` may replay: an array or a plain value."""
+    return value is None or isinstance(value, (np.ndarray, bool, int, float, str, np.generic))
 
 
 def _user_call(implementation, verdict: Verdict) -> str:

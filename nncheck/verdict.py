@@ -72,6 +72,9 @@ class Verdict:
     needs: list[str] = field(default_factory=list)
     # A one-line hint when the failure matches a well-known cause (nncheck.hints).
     hint: str = ""
+    # Failures only: what nncheck.precision found on the example ("finding", a text or "")
+    # and whether the failure is no more than float32 rounding ("within_rounding").
+    precision: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -155,6 +158,39 @@ def classify_call(item, marker, call, report, implementation, *, allowed=()) -> 
         verdict.status = "deviation"
         verdict.message = f"{deviation.reason} (it raised: {verdict.message})"
     return verdict
+
+
+def settle_precision(verdicts: list[Verdict]) -> list[Verdict]:
+    """Give a component that computes in lower precision than it was asked one failure
+    that says so, instead of many that do not.
+
+    A failed invariant whose example showed the component's output not following float64
+    arithmetic (``precision["finding"]``, :func:`nncheck.precision.probe`) names the cause:
+    the first such invariant (by name; one the finding explains before one it does not)
+    keeps its failure, its message led by the finding.
+    The component's other failures that are no more than float32 rounding
+    (``precision["within_rounding"]``) become *blocked*, waiting for that precision, with
+    what they saw; a larger failure stays a failure. Returns ``verdicts``, changed in
+    place (settling them again changes nothing).
+    """
+    findings: dict[str, Verdict] = {}  # a failure the finding explains comes first
+    for v in sorted(verdicts, key=lambda v: (not v.precision or not v.precision.get(
+            "within_rounding"), v.invariant)):
+        if v.status == "failed" and (v.precision or {}).get("finding"):
+            findings.setdefault(v.component, v)
+    for component, first in findings.items():
+        finding = first.precision["finding"]
+        if not first.message.startswith(finding):
+            first.message = f"{finding}; what this invariant saw: {first.message}"
+        for v in verdicts:
+            if (v.component == component and v is not first and v.status == "failed"
+                    and (v.precision or {}).get("within_rounding")):
+                v.status = "blocked"
+                v.message = (f"{BLOCKED}waits for the precision of {component}, which computes "
+                             f"in lower precision than float64 (see {first.invariant}); this "
+                             f"difference is within float32 rounding; what this invariant "
+                             f"saw: {v.message}")
+    return verdicts
 
 
 def settle_blocked(verdicts: list[Verdict]) -> list[Verdict]:

@@ -78,8 +78,9 @@ def render_markdown(report: dict) -> str:
                 + ", ".join(f"`{_cell(n)}`" for n in impl["not_written"]), ""]
     if summary.get("blocked"):
         out += [f"Blocked ({summary['blocked']} invariants): they also call a component that is "
-                "missing or fails its own invariants, so they could not be judged; each detail "
-                "names the component it waits for.", ""]
+                "missing or fails its own invariants, or their component computes in lower "
+                "precision than asked and what they saw is within that rounding, so they could "
+                "not be judged; each detail names what it waits for.", ""]
     if impl.get("deviations"):
         out += ["## Declared deviations", ""]
         out += [f"- `{d['component']}` / {d['invariant']} ({d['kind']}): {d['reason']}"

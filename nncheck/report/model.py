@@ -15,7 +15,7 @@ import nncheck
 from nncheck.contract import COMPONENTS
 from nncheck.verdict import NEWER_STATUSES, SEVERITY, STATUSES, Verdict
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 _ENV_PACKAGES = ("numpy", "scipy", "hypothesis", "autograd", "pytest")
 # Reported only when installed: the ecosystems adapters wrap and the report's renderers.
 _OPTIONAL_PACKAGES = ("torch", "jax", "flax", "optax", "keras", "tensorflow", "scikit-learn",
