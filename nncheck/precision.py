@@ -85,7 +85,7 @@ def probe(component: str, call_impl: Callable, call_ref: Callable, args: tuple,
     except Exception:  # the failing invariant already says what went wrong
         return None
     for k, ((ref_change, impl_change, scale), (coarse_ref, coarse_impl, _)) in enumerate(
-            zip(fine, coarse)):
+            zip(fine, coarse, strict=False)):
         with np.errstate(all="ignore"):
             moved = float(np.max(np.abs(ref_change)))
             disagreement = float(np.max(np.abs(impl_change - ref_change)))
@@ -109,7 +109,7 @@ def _changes(component: str, call_impl: Callable, call_ref: Callable, args: tupl
     rng = np.random.default_rng(DIRECTION_SEED)
     moved_args = tuple(_moved(a, rng, step) for a in args)
     moved_kwargs = {k: _moved(v, rng, step) for k, v in kwargs.items()}
-    if all(a is b for a, b in zip(args, moved_args)) and all(
+    if all(a is b for a, b in zip(args, moved_args, strict=True)) and all(
             kwargs[k] is moved_kwargs[k] for k in kwargs):
         return []
     def floats(result):
@@ -120,7 +120,7 @@ def _changes(component: str, call_impl: Callable, call_ref: Callable, args: tupl
     if not len(a0) == len(a1) == len(e0) == len(e1):
         return []
     out = []
-    for parts in zip(a0, a1, e0, e1):
+    for parts in zip(a0, a1, e0, e1, strict=True):
         if len({p.shape for p in parts}) != 1 or parts[0].size == 0:
             return []
         with np.errstate(all="ignore"):
@@ -148,7 +148,7 @@ def _data_outputs(component: str, result: Any) -> Any:
 
     outputs = COMPONENTS[component].outputs
     if isinstance(result, tuple) and len(result) == len(outputs):
-        return tuple(r for r, kind in zip(result, outputs) if kind != "opaque")
+        return tuple(r for r, kind in zip(result, outputs, strict=True) if kind != "opaque")
     return result
 
 

@@ -166,20 +166,24 @@ def settle_precision(verdicts: list[Verdict]) -> list[Verdict]:
 
     A failed invariant whose example showed the component's output not following float64
     arithmetic (``precision["finding"]``, :func:`nncheck.precision.probe`) names the cause:
-    the first such invariant (by name; one the finding explains before one it does not)
-    keeps its failure, its message led by the finding.
+    the first such invariant (by name; one of the component alone before one that also needs
+    another, one the finding explains before one it does not) keeps its failure, its
+    message led by the finding.
     The component's other failures that are no more than float32 rounding
     (``precision["within_rounding"]``) become *blocked*, waiting for that precision, with
     what they saw; a larger failure stays a failure. Returns ``verdicts``, changed in
     place (settling them again changes nothing).
     """
-    findings: dict[str, Verdict] = {}  # a failure the finding explains comes first
-    for v in sorted(verdicts, key=lambda v: (not v.precision or not v.precision.get(
-            "within_rounding"), v.invariant)):
+    findings: dict[str, str] = {}  # component -> the finding of its first failure with one
+    for v in sorted(verdicts, key=lambda v: v.invariant):
         if v.status == "failed" and (v.precision or {}).get("finding"):
-            findings.setdefault(v.component, v)
-    for component, first in findings.items():
-        finding = first.precision["finding"]
+            findings.setdefault(v.component, v.precision["finding"])
+    for component, finding in findings.items():
+        # first a failure of the component alone (one that also needs another component may
+        # be blocked on that one by settle_blocked), then one the finding explains
+        first = min((v for v in verdicts if v.component == component and v.status == "failed"),
+                    key=lambda v: (bool(v.needs), not (v.precision or {}).get("within_rounding"),
+                                   v.invariant))
         if not first.message.startswith(finding):
             first.message = f"{finding}; what this invariant saw: {first.message}"
         for v in verdicts:
@@ -218,7 +222,8 @@ def settle_blocked(verdicts: list[Verdict]) -> list[Verdict]:
                     f"its own ({', '.join(failing[c][:3])}{', ...' if len(failing[c]) > 3 else ''})"
                     for c in waits) + f"; what this invariant saw: {v.message}"
                 v.status = "blocked"
-        failing[name] = [v.invariant for v in by_owner[name] if v.status in ("failed", "error")]
+        failing[name] = [v.invariant for v in by_owner[name] if v.status in ("failed", "error")
+                         or v.message.startswith(f"{BLOCKED}waits for the precision of {name},")]
     return verdicts
 
 

@@ -139,3 +139,21 @@ def test_float32_components_get_one_verdict_each_that_names_precision():
             and not i["message"].startswith("svm_loss computes")]
     assert real and all(not i["precision"]["within_rounding"] for i in real)
     assert not report["summary"]["conforms"]
+
+
+def test_the_failure_that_names_precision_is_one_no_other_component_can_block():
+    """settle_blocked blocks a failure that also needs a failing component; the finding
+    must stay on a failure of the component alone, and a component whose failures are
+    all blocked on its precision still blocks the invariants that need it."""
+    from nncheck.verdict import settle_blocked
+
+    needs_other = _verdict("a_needs", finding="FOUND", component="spatial_batchnorm_train")
+    needs_other.needs = ["batchnorm_train"]
+    alone = _verdict("b_alone", component="spatial_batchnorm_train")
+    other = _verdict("x", component="batchnorm_train", within=False)
+    backward = _verdict("c_backward", component="spatial_batchnorm_backward", within=False)
+    backward.needs = ["spatial_batchnorm_train"]
+    settle_blocked(settle_precision([needs_other, alone, other, backward]))
+    assert alone.status == "failed" and alone.message.startswith("FOUND")
+    assert needs_other.status == "blocked" and backward.status == "blocked"
+    assert "waits for spatial_batchnorm_train" in backward.message
