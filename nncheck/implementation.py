@@ -19,6 +19,7 @@ from nncheck.compare import Bound
 from nncheck.contract import COMPONENTS, component
 from nncheck.errors import ComponentNotImplemented
 from nncheck.runtime.calling import call_checked
+from nncheck.stats import DrawnFrom
 
 DEVIATION_KINDS = ("mapped", "expected-failure", "refusal")
 
@@ -36,18 +37,19 @@ class Deviation:
     is reported as *deviation* (a pass is a pass, and a wrong answer still fails).
     ``invariant="*"`` covers every invariant of the component.
 
-    An expected failure of an invariant that compares arrays states its ``bound``
-    (:class:`nncheck.compare.Bound`): how large a difference the library's convention
-    explains. The invariant then runs with
-    that bound in force (every example, not only the shrunk one): differences within it
-    make the verdict *deviation*, one beyond it is a failure.
+    An expected failure states its ``bound``: how large a difference the library's
+    convention explains, for an invariant that compares arrays (:class:`nncheck.compare.Bound`,
+    a tolerance), or the distribution the library draws from, for a statistical one
+    (:class:`nncheck.stats.DrawnFrom`). The invariant then runs with that bound in force
+    (every example, not only the shrunk one): differences within it make the verdict
+    *deviation*, one beyond it is a failure.
     """
 
     component: str
     reason: str
     invariant: str = "*"
     kind: str = "mapped"
-    bound: Bound | None = None
+    bound: Bound | DrawnFrom | None = None
 
     def __post_init__(self):
         if self.kind not in DEVIATION_KINDS:
@@ -56,6 +58,13 @@ class Deviation:
         if self.bound is not None and self.kind != "expected-failure":
             raise ValueError("only an expected-failure deviation has a bound")
         component(self.component)  # unknown component names fail loudly
+
+    @staticmethod
+    def bound_from_dict(found: dict | None) -> Bound | DrawnFrom | None:
+        """The bound that :meth:`as_dict` described (``bound``), or None."""
+        if found is None:
+            return None
+        return DrawnFrom(**found) if "family" in found else Bound(**found)
 
     def covers(self, comp: str, invariant: str) -> bool:
         return self.component == comp and self.invariant in ("*", invariant)

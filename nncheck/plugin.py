@@ -393,7 +393,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """Run the invariant with its bounded expected failure in force, if the adapter
-    declares one (nncheck.compare.Bound), keeping what the bound let through."""
+    declares one (nncheck.compare.Bound, nncheck.stats.DrawnFrom), keeping what the bound
+    let through."""
     marker = item.get_closest_marker("nncheck")
     implementation = _run(item.config)._implementation if marker is not None else None
     deviation = (implementation.deviation_for(marker.args[0], invariant_name(item).split("[")[0])
@@ -401,8 +402,9 @@ def pytest_runtest_call(item: pytest.Item):
     if deviation is None or deviation.bound is None:
         yield
         return
-    from nncheck.compare import allowing
+    from nncheck import compare, stats
 
+    allowing = stats.allowing if isinstance(deviation.bound, stats.DrawnFrom) else compare.allowing
     with allowing(deviation.bound) as allowance:
         yield
     item.stash[_ALLOWED] = allowance.observed

@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +50,8 @@ from scipy import stats as _st
 __all__ = [
     "DEFAULT_ALPHA",
     "DEFAULT_POWER",
+    "DrawnFrom",
+    "allowing",
     "StatisticalAssertionError",
     "assert_distribution",
     "assert_mean",
@@ -276,14 +280,30 @@ def _binom_acceptance(trials: int, p: float, alpha: float) -> tuple[int, int]:
 
 
 def assert_proportion(successes: int, trials: int, p: float, *, alpha: float = DEFAULT_ALPHA,
-                      name: str = "proportion") -> None:
+                      name: str = "proportion",
+                      under: Callable[[Any], float] | None = None) -> None:
     """Exact two-sided binomial test that ``successes`` out of ``trials`` come from rate ``p``.
 
     The count must lie in the acceptance region ``[lo, hi]`` of Binomial(trials, p): each
     tail outside it has probability at most ``alpha / 2``, so the false-alarm rate is at
     most ``alpha`` (the binomial is discrete, so usually a little below). The message
     also gives the Clopper-Pearson ``1 - alpha`` interval for the rate.
+
+    ``under(dist)`` gives the rate of the same event under a frozen scipy.stats ``dist``:
+    with a declared distribution in force (:func:`allowing`), a count the test rejects is
+    tested again at that distribution's rate.
     """
+    failure = _proportion_failure(successes, trials, p, alpha, name)
+    if failure is None:
+        return
+    allowance = _ALLOWANCES[-1] if _ALLOWANCES else None
+    if allowance is None or under is None:
+        raise failure
+    _allow_or_raise(allowance, failure, _proportion_failure(
+        successes, trials, float(under(allowance.bound.frozen())), alpha, name))
+
+
+def _proportion_failure(successes, trials, p, alpha, name) -> StatisticalAssertionError | None:
     alpha = _check_alpha(alpha)
     try:
         k, n = int(successes), int(trials)
@@ -303,12 +323,13 @@ def assert_proportion(successes: int, trials: int, p: float, *, alpha: float = D
         # Clopper-Pearson interval (what binomtest(...).proportion_ci(method="exact") gives)
         ci_lo = 0.0 if k == 0 else float(_st.beta.ppf(alpha / 2, k, n - k + 1))
         ci_hi = 1.0 if k == n else float(_st.beta.isf(alpha / 2, k + 1, n - k))
-        raise StatisticalAssertionError(
+        return StatisticalAssertionError(
             f"{name}: observed {k} of {n} (rate {_fmt(k / n)}), expected rate {_fmt(p)}; "
             f"the count must lie in [{lo}, {hi}] (exact binomial, false-alarm rate "
             f"alpha={alpha:g}); {1 - alpha:.10g} interval for the rate "
             f"[{_fmt(ci_lo)}, {_fmt(ci_hi)}]",
             name=name, observed=k / n, expected=p, interval=(lo / n, hi / n), alpha=alpha, n=n)
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -335,7 +356,21 @@ def assert_distribution(samples, dist, *, alpha: float = DEFAULT_ALPHA,
     the same samples (that would make the test conservative). Rejects when the KS p-value
     is below ``alpha``, i.e. when the largest gap D between the empirical and the claimed
     CDF exceeds the critical value ``kstwo.isf(alpha, n)``.
+
+    With a declared distribution in force (:func:`allowing`), samples the test rejects are
+    tested again, at the same ``alpha``, against the declared one.
     """
+    failure = _distribution_failure(samples, dist, alpha, name)
+    if failure is None:
+        return
+    if not _ALLOWANCES:
+        raise failure
+    allowance = _ALLOWANCES[-1]
+    _allow_or_raise(allowance, failure, _distribution_failure(
+        samples, allowance.bound.frozen(), alpha, name))
+
+
+def _distribution_failure(samples, dist, alpha, name) -> StatisticalAssertionError | None:
     alpha = _check_alpha(alpha)
     if not hasattr(dist, "cdf") or not hasattr(dist, "dist"):
         raise ValueError(f"{name}: dist must be a frozen scipy.stats distribution, "
@@ -356,12 +391,88 @@ def assert_distribution(samples, dist, *, alpha: float = DEFAULT_ALPHA,
         args = ", ".join(_fmt(a) for a in dist.args)
         kwds = ", ".join(f"{k}={_fmt(v)}" for k, v in dist.kwds.items())
         label = f"{dist.dist.name}({', '.join(s for s in (args, kwds) if s)})"
-        raise StatisticalAssertionError(
+        return StatisticalAssertionError(
             f"{name}: the samples do not follow {label}: Kolmogorov-Smirnov D = "
             f"{_fmt(d)} exceeds the critical value {_fmt(crit)} "
             f"(p-value {pvalue:.3g} < alpha={alpha:g}, n={n})",
             name=name, observed=d, expected=label, interval=(0.0, crit),
             alpha=alpha, n=n)
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# a declared distribution: the bound of a statistical expected failure
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DrawnFrom:
+    """The bound of an adapter's expected failure of a statistical invariant: the
+    distribution the library draws from instead of the contract's (of the samples as the
+    invariant tests them, e.g. weights divided by the promised std). While it is in force
+    (:func:`allowing`), samples that :func:`assert_distribution` or
+    :func:`assert_proportion` reject are tested against it at the same false-alarm rate:
+    if they follow it the verdict is a deviation, if not a failure
+    (``nncheck.implementation.Deviation.bound``).
+
+    ``family`` names a continuous scipy.stats distribution and ``params`` its keyword
+    arguments, e.g. ``DrawnFrom("truncnorm", {"a": -2, "b": 2, "scale": 1.137}, "...")``.
+    """
+
+    family: str
+    params: dict[str, float] = field(hash=False)
+    description: str = ""
+
+    def __post_init__(self):
+        if not isinstance(getattr(_st, self.family, None), _st.rv_continuous):
+            raise ValueError(f"DrawnFrom needs a continuous scipy.stats family, not "
+                             f"{self.family!r}")
+        self.frozen()  # parameters the family does not take fail here, not in a run
+
+    def frozen(self):
+        return getattr(_st, self.family)(**self.params)
+
+    def describe(self) -> str:
+        params = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
+        return f"the samples follow {self.description} ({self.family}({params}))"
+
+    def as_dict(self) -> dict:
+        return {"family": self.family, "params": {k: float(v) for k, v in self.params.items()},
+                "description": self.description}
+
+
+@dataclass
+class Allowance:
+    """A declared distribution in force (:func:`allowing`) and the rejections it explained."""
+
+    bound: DrawnFrom
+    observed: list[str] = field(default_factory=list)
+
+
+_ALLOWANCES: list[Allowance] = []
+
+
+@contextmanager
+def allowing(bound: DrawnFrom) -> Iterator[Allowance]:
+    """Let samples that the contract's distribution rejects pass when they follow ``bound``;
+    each such rejection is kept in ``Allowance.observed``. Samples that follow neither
+    fail, saying so (the statistical counterpart of :func:`nncheck.compare.allowing`)."""
+    allowance = Allowance(bound)
+    _ALLOWANCES.append(allowance)
+    try:
+        yield allowance
+    finally:
+        _ALLOWANCES.remove(allowance)
+
+
+def _allow_or_raise(allowance: Allowance, failure: StatisticalAssertionError,
+                    declared_failure: StatisticalAssertionError | None) -> None:
+    if declared_failure is None:
+        allowance.observed.append(str(failure))
+        return
+    raise StatisticalAssertionError(
+        f"{failure}; beyond the declared deviation's bound: {declared_failure}",
+        name=failure.name, observed=failure.observed, expected=failure.expected,
+        interval=failure.interval, alpha=failure.alpha, n=failure.n) from None
 
 
 # --------------------------------------------------------------------------------------

@@ -136,7 +136,13 @@ def _check_normal_shape(w: np.ndarray, std: float, label: str) -> None:
                               name=f"{label} standardized by the promised std {std:.4g}")
     beyond = int(np.count_nonzero(np.abs(z) > 2.0))
     stats.assert_proportion(beyond, z.size, TAIL_BEYOND_2_STD, alpha=ALPHA / 2,
-                            name=f"{label}: share of weights beyond 2 std (0 if truncated)")
+                            name=f"{label}: share of weights beyond 2 std (0 if truncated)",
+                            under=_beyond_2)
+
+
+def _beyond_2(dist) -> float:
+    """The share of a distribution's mass beyond +-2 (for a declared one, stats.DrawnFrom)."""
+    return float(dist.sf(2.0) + dist.cdf(-2.0))
 
 
 def _variance_property(impl, name, shape, seed):

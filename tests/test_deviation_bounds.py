@@ -112,3 +112,83 @@ def test_a_bound_belongs_to_an_expected_failure_and_is_not_negative():
         Deviation("max_norm_project", "r", invariant=INVARIANT, bound=Bound(1e-7))
     with pytest.raises(ValueError, match="atol >= 0"):
         Bound(-1.0)
+
+
+# ------------------------------------------------- a declared distribution (stats.DrawnFrom)
+
+DRAWING = '''
+import numpy as np
+from scipy import stats
+from nncheck.adapters.conventions import TRUNCATED_NORMAL, TRUNCATED_NORMAL_STD
+from nncheck.implementation import Deviation, Implementation
+from nncheck.reference import initialization as ref
+
+
+def _glorot(draw):
+    def glorot_init(fan_in, fan_out, seed):
+        std = np.sqrt(2.0 / (fan_in + fan_out))
+        return std * draw(np.random.default_rng(seed), (fan_in, fan_out))
+    return glorot_init
+
+
+def _impl(fn):
+    return Implementation("drawing", {"glorot_init": fn}, deviations=[
+        Deviation("glorot_init", "draws a truncated normal", invariant="glorot_init_normal_shape",
+                  kind="expected-failure", bound=TRUNCATED_NORMAL)])
+
+
+def truncated(options):  # what JAX and Keras do
+    return _impl(_glorot(lambda rng, shape: stats.truncnorm.rvs(
+        -2, 2, scale=1 / TRUNCATED_NORMAL_STD, size=shape, random_state=rng)))
+
+
+def uniform(options):  # same variance, declared truncated normal: not what it draws
+    return _impl(_glorot(lambda rng, shape: rng.uniform(-np.sqrt(3), np.sqrt(3), shape)))
+
+
+def normal(options):
+    return _impl(ref.glorot_init)
+'''
+SHAPE = "glorot_init_normal_shape"
+
+
+@pytest.fixture
+def drawing(tmp_path, monkeypatch):
+    (tmp_path / "drawing.py").write_text(textwrap.dedent(DRAWING), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return lambda name: {i["invariant"]: i for c in check(
+        f"drawing:{name}", components=["glorot_init"], use_database=False,
+        seed=0)["components"] for i in c["invariants"]}
+
+
+def test_samples_that_follow_the_declared_distribution_are_a_deviation(drawing):
+    got = drawing("truncated")
+    assert got[SHAPE]["status"] == "deviation", got[SHAPE]
+    assert "observed within its bound the samples follow a normal truncated" in got[SHAPE]["message"]
+    assert got["glorot_init_variance"]["status"] == "passed"
+
+
+def test_samples_that_follow_neither_distribution_fail(drawing):
+    got = drawing("uniform")[SHAPE]
+    assert got["status"] == "failed", got
+    assert "beyond the declared deviation's bound" in got["message"]
+
+
+def test_a_normal_passes_despite_the_declared_distribution(drawing):
+    assert drawing("normal")[SHAPE]["status"] == "passed"
+
+
+def test_the_report_records_the_distribution(drawing):
+    report = check("drawing:truncated", components=["glorot_init"], use_database=False, seed=0)
+    (declared,) = report["implementation"]["deviations"]
+    assert declared["bound"]["family"] == "truncnorm"
+    assert declared["bound"]["params"]["a"] == -2.0
+
+
+def test_a_declared_distribution_is_a_continuous_scipy_family():
+    from nncheck.stats import DrawnFrom
+
+    with pytest.raises(ValueError, match="continuous scipy.stats family"):
+        DrawnFrom("binom", {"n": 3, "p": 0.5}, "coin flips")
+    with pytest.raises(TypeError):
+        DrawnFrom("norm", {"shape": 1.0}, "a normal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncheck.implementation import Bound
+from nncheck.stats import DrawnFrom
 
 # torch.renorm and Keras MaxNorm scale a column of norm n by c / (n + 1e-7) instead of
 # c / n. Each element w_i then moves by |w_i| c 1e-7 / (n (n + 1e-7)) < 1e-7 when n > c,
@@ -30,3 +31,12 @@ FLUSH_TO_ZERO_TEXT = ("XLA on CPU flushes subnormal numbers (|x| < 2.2e-308) to 
 # a valid subgradient of reg * |x| (any value in [-reg, reg] is one), 1 in units of reg,
 # plus float32 rounding (Keras on JAX computes its means in float32).
 ABS_KINK_BOUND = Bound(atol=1.0 + 1e-6, rtol=0.0)
+
+# JAX's lecun/glorot/he_normal and Keras' LecunNormal/GlorotNormal/HeNormal draw from a
+# normal truncated at +-2 of its std, that std being the promised one divided by
+# 0.87962566103423978 (the std of a standard normal truncated at +-2), so the variance is
+# the promised one. Weights divided by the promised std then follow truncnorm(-2, 2) with
+# that scale: what the normal-shape invariant's samples must follow instead of N(0, 1).
+TRUNCATED_NORMAL_STD = 0.87962566103423978
+TRUNCATED_NORMAL = DrawnFrom("truncnorm", {"a": -2.0, "b": 2.0, "scale": 1 / TRUNCATED_NORMAL_STD},
+                             "a normal truncated at +-2 of its own std, scaled to unit variance")

@@ -71,6 +71,7 @@ from nncheck.adapters.conventions import (
     FLUSH_TO_ZERO_BOUND,
     FLUSH_TO_ZERO_TEXT,
     SPLIT_KINK_BOUND,
+    TRUNCATED_NORMAL,
 )
 from nncheck.contract import COMPONENTS
 from nncheck.errors import UsageError
@@ -135,7 +136,8 @@ def deviations(init: str) -> list[Deviation]:
     for comp, (name, (scale, mode)) in INITIALIZERS.items():
         if init == "library":
             found.append(Deviation(comp, TRUNCATED.format(name=name),
-                                   invariant=f"{comp}_normal_shape", kind="expected-failure"))
+                                   invariant=f"{comp}_normal_shape", kind="expected-failure",
+                                   bound=TRUNCATED_NORMAL))
         else:
             found.append(Deviation(comp, UNTRUNCATED.format(name=name,
                                                             args=f"{scale:g}, {mode!r}")))

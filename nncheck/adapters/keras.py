@@ -63,6 +63,7 @@ from nncheck.adapters.conventions import (
     NORM_GUARD_BOUND,
     NORM_GUARD_TEXT,
     SPLIT_KINK_BOUND,
+    TRUNCATED_NORMAL,
 )
 from nncheck.contract import COMPONENTS
 from nncheck.errors import UsageError
@@ -87,7 +88,7 @@ DROPOUT_RATE = ("Keras Dropout's rate is the probability of DROPPING a unit; the
 DEVIATIONS = [
     # Weight Initialization: the "normal" initializers are truncated normals.
     *(Deviation(comp, TRUNCATED.format(name=name), invariant=f"{comp}_normal_shape",
-                kind="expected-failure")
+                kind="expected-failure", bound=TRUNCATED_NORMAL)
       for comp, name in (("calibrated_init", "LecunNormal"), ("glorot_init", "GlorotNormal"),
                          ("he_init", "HeNormal"))),
     Deviation("calibrated_init", "Keras has no initializer named for randn / sqrt(fan_in): "

@@ -23,6 +23,7 @@ import numpy as np
 from nncheck.adapters import reject_unknown_options
 from nncheck.errors import UsageError
 from nncheck.implementation import Bound, Deviation, Implementation
+from nncheck.stats import DrawnFrom
 
 PCA_LAYOUT = ("sklearn components_ is [k x D] (rows) and explained_variance_ divides by N - 1; "
               "the adapter exposes components_.T and explained_variance_ * (N - 1) / N")
@@ -39,6 +40,12 @@ MINMAX_CONSTANT = ("sklearn MinMaxScaler maps a constant feature to the low end 
 FEWER_ROWS = ("sklearn PCA keeps at most min(N, D) components and refuses more: with fewer "
               "rows than features (N < D) it raises 'n_components=D must be between 0 and "
               "min(n_samples, n_features)' (the adapter asks for k = D, the contract's default)")
+# U(-b, b) divided by the promised std sqrt(2 / (fan_in + fan_out)) is U(-sqrt(3), sqrt(3))
+GLOROT_UNIFORM = DrawnFrom("uniform", {"loc": -np.sqrt(3.0), "scale": 2 * np.sqrt(3.0)},
+                           "a uniform distribution of unit variance")
+# Without an eps, a larger eps leaves the whitened variances where they were (1): they are
+# not below, by 1e-12 of themselves plus rounding. A variance that GREW with eps is beyond.
+EPS_HAS_NO_EFFECT = Bound(atol=1e-9, rtol=0.0)
 MLP_INIT = ("sklearn MLP draws Glorot UNIFORM weights, U(-b, b) with b = sqrt(6 / (fan_in + "
             "fan_out)): the variance 2 / (fan_in + fan_out) of the contract, not its normal "
             "shape")
@@ -54,10 +61,10 @@ DEVIATIONS = [
         ("whitening", "whitening_fewer_rows_than_features"))),
     Deviation("pca", PCA_LAYOUT),
     Deviation("whitening", WHITEN_NO_EPS, invariant="whitening_larger_eps_exaggerates_noise_less",
-              kind="expected-failure"),
+              kind="expected-failure", bound=EPS_HAS_NO_EFFECT),
     Deviation("whitening", f"{PCA_LAYOUT}; {WHITEN_N}"),
     Deviation("glorot_init", MLP_INIT, invariant="glorot_init_normal_shape",
-              kind="expected-failure"),
+              kind="expected-failure", bound=GLOROT_UNIFORM),
 ]
 
 

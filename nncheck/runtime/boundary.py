@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nncheck.errors import ContractViolation, ImplementationFault, ImplementationRaised, UsageError
-from nncheck.implementation import Bound, Deviation, Implementation, chain_args
+from nncheck.implementation import Deviation, Implementation, chain_args
 from nncheck.runtime.probes import find_probes
 from nncheck.runtime.wire import Arena, Handle, Timeout, WireError, read_frame, write_frame
 
@@ -448,8 +448,7 @@ def _validated_description(description, spec: str) -> dict:
 def _deviation(d: dict) -> Deviation:
     """The Deviation an implementation process described (Deviation.as_dict)."""
     try:
-        bound = d.get("bound")
-        return Deviation(**{**d, "bound": None if bound is None else Bound(**bound)})
+        return Deviation(**{**d, "bound": Deviation.bound_from_dict(d.get("bound"))})
     except (TypeError, ValueError) as e:
         raise UsageError(f"the implementation process described a malformed deviation: {e}") from None
 

@@ -301,10 +301,13 @@ def reseed_global_generators() -> None:
 
 
 def _builtin_deviation(d: dict) -> dict:
-    """A deviation's dict (Deviation.as_dict) in builtin types: strings, and the bound's floats."""
+    """A deviation's dict (Deviation.as_dict) in builtin types: strings, and the bound's
+    floats (a tolerance's atol and rtol, a distribution's params) and strings."""
     found = {str(k): str(v) for k, v in d.items() if k != "bound"}
     if "bound" in d:
-        found["bound"] = {str(k): float(v) for k, v in d["bound"].items()}
+        found["bound"] = {str(k): {str(p): float(x) for p, x in v.items()} if isinstance(v, dict)
+                          else str(v) if isinstance(v, str) else float(v)
+                          for k, v in d["bound"].items()}
     return found
 
 
