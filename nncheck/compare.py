@@ -139,12 +139,22 @@ def _assert_close(actual, expected, *, rtol: float, atol: float, name: str) -> N
             f"expected{f', first at index {tuple(int(i) for i in first)}' if nan.ndim else ''} "
             f"(actual nan, expected {float(expected[first])!r})",
             name=name, actual=actual, expected=expected)
-    rel = diff / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
     worst = np.unravel_index(np.nanargmax(np.where(bad, diff, -1.0)), diff.shape) if diff.ndim else ()
     raise Mismatch(
         f"{name}: {int(bad.sum())} of {bad.size} element(s) differ beyond "
         f"rtol={rtol:g}, atol={atol:g}; greatest absolute difference {np.nanmax(diff):.6g}"
         f"{f' at index {tuple(int(i) for i in worst)}' if diff.ndim else ''} "
-        f"(actual {float(actual[worst])!r}, expected {float(expected[worst])!r}), "
-        f"greatest relative difference {np.nanmax(rel):.6g}",
+        f"(actual {float(actual[worst])!r}, expected {float(expected[worst])!r})"
+        f"{_relative(diff, expected)}",
         name=name, actual=actual, expected=expected)
+
+
+def _relative(diff: np.ndarray, expected: np.ndarray) -> str:
+    """", greatest relative difference r" over the elements whose expected value is a normal
+    (not zero, not subnormal) float, where a relative difference means something."""
+    normal = np.abs(expected) >= np.finfo(np.float64).tiny
+    if not normal.any():
+        return ""
+    with np.errstate(invalid="ignore", over="ignore"):
+        rel = diff[normal] / np.abs(expected[normal])
+    return f", greatest relative difference {np.nanmax(rel):.6g}" if np.isfinite(rel).any() else ""
