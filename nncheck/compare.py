@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -46,9 +47,10 @@ class Bound:
 
 @dataclass
 class Allowance:
-    """A bound in force (see :func:`allowing`) and the comparisons it let through."""
+    """A bound in force (see :func:`allowing`; a :class:`Bound`, or for
+    :func:`nncheck.stats.allowing` a distribution) and the failures it let through."""
 
-    bound: Bound
+    bound: Any
     observed: list[str] = field(default_factory=list)
 
 
@@ -56,16 +58,21 @@ _ALLOWANCES: list[Allowance] = []
 
 
 @contextmanager
-def allowing(bound: Bound) -> Iterator[Allowance]:
-    """Let comparisons that fail their tolerance pass while every element is within
-    ``bound``; each such comparison's message is kept in ``Allowance.observed``. A
-    comparison beyond the bound raises as usual, saying so."""
+def allowance_on(stack: list[Allowance], bound: Any) -> Iterator[Allowance]:
+    """Put ``bound`` in force on ``stack`` (the innermost is the last) while the block runs."""
     allowance = Allowance(bound)
-    _ALLOWANCES.append(allowance)
+    stack.append(allowance)
     try:
         yield allowance
     finally:
-        _ALLOWANCES.remove(allowance)
+        stack.remove(allowance)
+
+
+def allowing(bound: Bound):
+    """Let comparisons that fail their tolerance pass while every element is within
+    ``bound``; each such comparison's message is kept in ``Allowance.observed``. A
+    comparison beyond the bound raises as usual, saying so."""
+    return allowance_on(_ALLOWANCES, bound)
 
 
 def _within(diff: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> np.ndarray:

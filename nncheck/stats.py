@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import stats as _st
+
+from nncheck.compare import Allowance, allowance_on
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -440,28 +441,14 @@ class DrawnFrom:
                 "description": self.description}
 
 
-@dataclass
-class Allowance:
-    """A declared distribution in force (:func:`allowing`) and the rejections it explained."""
-
-    bound: DrawnFrom
-    observed: list[str] = field(default_factory=list)
-
-
 _ALLOWANCES: list[Allowance] = []
 
 
-@contextmanager
-def allowing(bound: DrawnFrom) -> Iterator[Allowance]:
+def allowing(bound: DrawnFrom):
     """Let samples that the contract's distribution rejects pass when they follow ``bound``;
     each such rejection is kept in ``Allowance.observed``. Samples that follow neither
     fail, saying so (the statistical counterpart of :func:`nncheck.compare.allowing`)."""
-    allowance = Allowance(bound)
-    _ALLOWANCES.append(allowance)
-    try:
-        yield allowance
-    finally:
-        _ALLOWANCES.remove(allowance)
+    return allowance_on(_ALLOWANCES, bound)
 
 
 def _allow_or_raise(allowance: Allowance, failure: StatisticalAssertionError,

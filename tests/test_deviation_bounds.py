@@ -58,13 +58,18 @@ def undeclared(options):
 INVARIANT = "max_norm_matches_reference"
 
 
-@pytest.fixture
-def factory(tmp_path, monkeypatch):
-    (tmp_path / "guarded.py").write_text(textwrap.dedent(FACTORY), encoding="utf-8")
+def _verdicts_of(tmp_path, monkeypatch, module: str, source: str, component: str):
+    """``name -> {invariant: verdict}`` of ``module:name`` (a factory written to tmp_path)."""
+    (tmp_path / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return lambda name: {i["invariant"]: i for c in check(
-        f"guarded:{name}", components=["max_norm_project"], use_database=False,
+        f"{module}:{name}", components=[component], use_database=False,
         seed=0)["components"] for i in c["invariants"]}
+
+
+@pytest.fixture
+def factory(tmp_path, monkeypatch):
+    return _verdicts_of(tmp_path, monkeypatch, "guarded", FACTORY, "max_norm_project")
 
 
 def test_a_difference_within_the_bound_is_a_deviation_saying_what_was_seen(factory):
@@ -154,11 +159,7 @@ SHAPE = "glorot_init_normal_shape"
 
 @pytest.fixture
 def drawing(tmp_path, monkeypatch):
-    (tmp_path / "drawing.py").write_text(textwrap.dedent(DRAWING), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return lambda name: {i["invariant"]: i for c in check(
-        f"drawing:{name}", components=["glorot_init"], use_database=False,
-        seed=0)["components"] for i in c["invariants"]}
+    return _verdicts_of(tmp_path, monkeypatch, "drawing", DRAWING, "glorot_init")
 
 
 def test_samples_that_follow_the_declared_distribution_are_a_deviation(drawing):
