@@ -8,7 +8,9 @@ A spec (``--impl``, ``NNCHECK_IMPL``) is, in the order tried:
 2. the name of an adapter: a built-in one (``reference``, ``layers``, ``torch``,
    ``sklearn``, ``jax``, ``keras``) or one that a package registers
    in the ``nncheck.adapters`` entry-point group as ``name = "pkg.mod:load"``;
-3. ``pkg.mod:factory``, a callable returning an Implementation;
+3. ``torch:path/or.module`` / ``jax:path/or.module``: the user's own PyTorch or JAX code
+   under the native contract's names (:mod:`nncheck.adapters.native`);
+   ``pkg.mod:factory``, a callable returning an Implementation;
 4. an importable module path ``pkg.mod`` that follows the native contract.
 
 ``pkg.mod`` and ``pkg.mod:factory`` resolve from the current working directory as well, and
@@ -56,6 +58,13 @@ def load(spec: str, options: Mapping[str, str] | None = None) -> Implementation:
     spec = spec.strip()
     if not spec:
         raise UsageError("empty implementation spec")
+    framework, sep, target = spec.partition(":")
+    if sep and framework in ("torch", "jax"):  # the user's own PyTorch or JAX code
+        from nncheck.adapters import native
+
+        if not target:
+            raise UsageError(f"--impl {spec} names no file or module after {framework}:")
+        return native.load(framework, target, options)
     if spec.endswith(".py") or os.sep in spec or "/" in spec:
         from nncheck.adapters.module import from_file
 
