@@ -102,9 +102,9 @@ def _forward(name: str, fn, backend):
     cached = len(outputs) == 2 and outputs[1] == "opaque"
 
     def call(*args, **kwargs):
-        named = dict(zip(params, args, strict=False)) | kwargs
+        named = dict(zip(params, args, strict=False)) | kwargs  # positional ones first
         wrt = [p for p in params if _is_float_array(named.get(p))] if cached else grads
-        result, pullback = backend.run(fn, params, named, wrt)
+        result, pullback = backend.run(fn, named, len(args), wrt)
         parts = result if isinstance(result, tuple) else (result,)
         if grads and len(parts) == 1:  # only the scalar: the gradients by autodiff
             return (backend.scalar(parts[0]), *backend.arrays(pullback(None)))
@@ -163,6 +163,13 @@ def _strip_d(output: str) -> str:
     return re.sub(r"^d", "", output)
 
 
+def _call(fn, inputs: dict, positional: int):
+    """``fn`` called as the suite called the component: the first ``positional`` inputs by
+    position (the user's parameter names may differ from the contract's), the rest by name."""
+    items = list(inputs.items())
+    return fn(*(v for _, v in items[:positional]), **dict(items[positional:]))
+
+
 def _is_float_array(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
@@ -188,10 +195,10 @@ class _Torch:
                 return torch.tensor(value, dtype=torch.int64 if value.dtype.kind != "b" else torch.bool)
         return value
 
-    def run(self, fn, params, named, wrt):
+    def run(self, fn, named, positional, wrt):
         torch = self.torch
         inputs = {p: self.tensor(v, grad=p in wrt) for p, v in named.items()}
-        result = fn(**inputs)
+        result = _call(fn, inputs, positional)
         first = result[0] if isinstance(result, tuple) else result
         leaves = [inputs[w] for w in wrt]
 
@@ -243,15 +250,17 @@ class _Jax:
             return jnp.asarray(value, dtype=jnp.float64 if value.dtype.kind == "f" else None)
         return value
 
-    def run(self, fn, params, named, wrt):
+    def run(self, fn, named, positional, wrt):
         jax = self.jax
         inputs = {p: self.tensor(v) for p, v in named.items()}
-        fn = self._jit(fn, tuple(p for p, v in inputs.items() if not isinstance(v, jax.Array)))
+        static = [i for i, v in enumerate(inputs.values()) if not isinstance(v, jax.Array)]
+        fn = self._jit(fn, tuple(i for i in static if i < positional),
+                       tuple(list(inputs)[i] for i in static if i >= positional))
         if not wrt:
-            return fn(**inputs), lambda cotangent: []
+            return _call(fn, inputs, positional), lambda cotangent: []
 
         def of_wrt(*values):  # (first output, the others) for jax.vjp's has_aux
-            result = fn(**(inputs | dict(zip(wrt, values, strict=True))))
+            result = _call(fn, inputs | dict(zip(wrt, values, strict=True)), positional)
             return (result[0], result[1:]) if isinstance(result, tuple) else (result, None)
 
         first, vjp, rest = jax.vjp(of_wrt, *(inputs[w] for w in wrt), has_aux=True)
@@ -264,23 +273,24 @@ class _Jax:
 
         return result, pullback
 
-    def _jit(self, fn, static: tuple[str, ...]):
+    def _jit(self, fn, static_nums: tuple[int, ...], static_names: tuple[str, ...]):
         """``fn`` compiled by XLA, as JAX code runs in training, with its non-array
         arguments (eps, p, mode, a seed) static; as written once it cannot be compiled (a
         Python branch on an array's value, say)."""
-        key = (fn, static)
+        key = (fn, static_nums, static_names)
         if key not in self._jitted:
-            self._jitted[key] = self.jax.jit(fn, static_argnames=static)
+            self._jitted[key] = self.jax.jit(fn, static_argnums=static_nums,
+                                             static_argnames=static_names)
         jitted = self._jitted[key]
         if jitted is None:
             return fn
 
-        def compiled_or_eager(**kwargs):
+        def compiled_or_eager(*args, **kwargs):
             try:
-                return jitted(**kwargs)
+                return jitted(*args, **kwargs)
             except Exception:  # it needs concrete values: run it as written from now on
                 self._jitted[key] = None
-                return fn(**kwargs)
+                return fn(*args, **kwargs)
 
         return compiled_or_eager
 
